@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from assembly.accounts import service
+from assembly.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from assembly.accounts.models import Gender
+from assembly.core.errors import DomainError
+from assembly.core.forms import enum_or_none, safe_next
+from assembly.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_key() -> str:
+    return "login:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    key_func=_login_key,
+    methods=["POST"],
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong e-mail or password."))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(url_for("core.home")))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "If an account exists for that address, a reset link is on its way. Without a "
+                "mail server, your organisation's admin can see the link and pass it to you."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        service.user_for_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/link_problem.html", message=str(error)), error.status
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        service.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. You can log in now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.gender.data = current_user.gender or ""
+    password_form = PasswordChangeForm(prefix="pw")
+    if form.validate_on_submit():
+        service.update_profile(
+            current_user,
+            display_name=form.display_name.data,
+            locale=form.locale.data or None,
+            gender=enum_or_none(Gender, form.gender.data),
+        )
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/profile.html", form=form, password_form=password_form), status
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = ProfileForm(obj=current_user)
+    password_form = PasswordChangeForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, password_form.current.data, password_form.password.data
+            )
+        except DomainError as error:
+            password_form.current.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return (
+        render_template("accounts/profile.html", form=form, password_form=password_form),
+        400,
+    )

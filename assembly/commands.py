@@ -1,0 +1,73 @@
+"""Commands of `assembly` (and `flask --app assembly`): serve, demo, create-organisation."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from assembly.extensions import db, socketio
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the newest migration; the start-up path of every server."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("serve")
+    @click.option(
+        "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1"
+    )
+    @click.option(
+        "--port",
+        type=int,
+        default=lambda: int(os.environ.get("PORT", "5000")),
+        show_default="$PORT or 5000",
+    )
+    @click.option("--demo", is_flag=True, help="Load the demo data first (idempotent).")
+    def serve(host: str, port: int, demo: bool) -> None:
+        """Upgrade the database and serve the app with live updates."""
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        upgrade_database()
+        if demo:
+            from assembly.demo.service import load_demo, print_accounts
+
+            print_accounts(load_demo())
+        click.echo(
+            f"Assembly on http://{host}:{port}  ({current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]})"
+        )
+        socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo organisations, networks and people (idempotent)."""
+        from assembly.demo.service import load_demo, print_accounts
+
+        upgrade_database()
+        print_accounts(load_demo())
+
+    @app.cli.command("create-organisation")
+    @click.argument("name")
+    @click.argument("admin_email")
+    @click.option(
+        "--kind",
+        default="worker_cooperative",
+        type=click.Choice(["worker_cooperative", "sme", "collective", "network", "other"]),
+    )
+    def create_organisation(name: str, admin_email: str, kind: str) -> None:
+        """Create an organisation and print the invitation link for its first admin."""
+        from assembly.organisations.models import OrganisationKind, Role
+        from assembly.organisations.service import create_organisation, invite
+
+        upgrade_database()
+        organisation = create_organisation(name, OrganisationKind(kind))
+        _invitation, link = invite(organisation, admin_email, Role.ADMIN, actor=None)
+        db.session.commit()
+        click.echo(f"Created {organisation.name} (/o/{organisation.slug}/).")
+        click.echo(f"Invitation for {admin_email} (admin): {link}")

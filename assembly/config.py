@@ -1,0 +1,73 @@
+"""Configuration from environment variables, with safe defaults for a single machine."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely (e.g. production without a secret key)."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read from the environment; `create_app(config)` overrides them."""
+    production = os.environ.get("ASSEMBLY_ENV", "development") == "production"
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "assembly.sqlite3")
+    )
+    # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "assembly@localhost"),
+        "BASE_URL": os.environ.get("BASE_URL") or None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "memory://",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+    }
+
+
+DEFAULTS: dict = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "WTF_CSRF_TIME_LIMIT": None,  # a facilitator's agenda form may stay open all afternoon
+    "BABEL_DEFAULT_LOCALE": "es_AR",
+    "BABEL_DEFAULT_TIMEZONE": "America/Argentina/Buenos_Aires",
+    "LANGUAGES": {"es_AR": "Español", "en": "English"},
+    "INVITATION_DAYS": 14,
+    "PASSWORD_RESET_SECONDS": 2 * 60 * 60,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SOCKETIO_ASYNC_MODE": None,  # chosen at start-up: gevent when monkey-patched
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+}
+
+# Only for development and tests: a fixed key would let anyone forge sessions in production.
+DEVELOPMENT_SECRET_KEY = "assembly-development-only-not-secret"

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request
+
+
+def safe_next(default: str) -> str:
+    """The `next` target if it stays on this site; the default otherwise (no open redirects)."""
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def enum_or_none(enum_cls, value: str | None):
+    return enum_cls(value) if value else None

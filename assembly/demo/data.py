@@ -1,0 +1,144 @@
+"""The demo: three networks of cooperatives from the Buenos Aires chapter in shared/domain.md."""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "asamblea"
+
+# key: (name, kind, description)
+ORGANISATIONS = {
+    "rcc": (
+        "RCC – Red de Construcción Cooperativa",
+        "network",
+        "Red de cooperativas y pymes de la construcción. Acuerdos de su primera reunión:\n\n"
+        "1. Gestionar el espacio colectivamente y realizar plenarios con una periodicidad no "
+        "menor a dos meses.\n"
+        "2. Priorizar el trabajo dentro de la red, para reducir los tiempos muertos y dar "
+        "trabajo estable a todas.\n"
+        "3. Fijar estándares y mecanismos para fortalecer las capacidades de gestión e "
+        "institucionales.\n"
+        "4. Diseñar herramientas para aumentar las ventas del colectivo.\n\n"
+        "Participa de la mesa de trabajo multisectorial de La Matanza desde julio de 2017.",
+    ),
+    "rmnc": (
+        "RMNC – Red Metalúrgica Cooperativa",
+        "network",
+        "Red metalúrgica fundada en 2012. Menos del 60 % de la capacidad instalada en uso, "
+        "maquinaria de más de 20 años, insumos entre el 60 y el 80 % del costo.",
+    ),
+    "rctps": (
+        "RCTPS – Red de Cooperativas de Trabajo de Servicios Profesionales",
+        "network",
+        "Red de cooperativas de servicios profesionales, desde 2016. Realizó cuatro sesiones "
+        "de problematización sobre organización, retiros, sostenibilidad y trabajo en red.",
+    ),
+    # RCC members
+    "coinpo": ("Coinpo SA", "sme", "Estructuras metálicas, galpones y techos."),
+    "la-nacional": ("La Nacional", "worker_cooperative", "Cooperativa de carpintería desde 2003."),
+    "surco": ("Surco", "worker_cooperative", "Obras civiles."),
+    "ingecoop": ("Ingecoop", "worker_cooperative", "Soluciones de ingeniería."),
+    "17-de-octubre": ("17 de Octubre", "worker_cooperative", "Redes cloacales y de agua."),
+    "tiluchis": ("Tiluchis", "worker_cooperative", "Construcción en general."),
+    "janjetic": (
+        "Janjetic Hermanos",
+        "sme",
+        "Venta mayorista de productos químicos y para la construcción.",
+    ),
+    "servicoop": ("Servicoop", "worker_cooperative", "Mantenimiento y remodelaciones."),
+    # RMNC members
+    "galaxia": ("Galaxia", "worker_cooperative", "Extractores de aire, ventiladores y campanas."),
+    "mecber": ("Mecber", "worker_cooperative", "Piezas de aluminio mecanizado, cajas eléctricas."),
+    "la-esperanza": ("La Esperanza", "worker_cooperative", "Extractores, motores y ventiladores."),
+    "7-de-septiembre": (
+        "7 de Septiembre",
+        "worker_cooperative",
+        "Motores para uso doméstico e industrial.",
+    ),
+    # RCTPS members (Ingecoop belongs to two networks)
+    "cambalache": ("Cambalache", "worker_cooperative", "Geografía."),
+    "gestionar": ("Gestionar", "worker_cooperative", "Consultoría."),
+    "eccr": ("Estudio Cooperativo Contable de Rosario", "worker_cooperative", "Contabilidad."),
+    "camba": ("Camba", "worker_cooperative", "Desarrollo de software."),
+    "cooceplad": ("Cooceplad", "worker_cooperative", "Economistas."),
+    "entropia": ("Entropía", "collective", "Psicólogas y psicólogos; cooperativa en formación."),
+    "tava": ("Tava", "worker_cooperative", "Arquitectura."),
+    "factorial": (
+        "Factorial",
+        "worker_cooperative",
+        "Cooperativa de trabajo al servicio de las cooperativas y de la economía social, "
+        "solidaria y popular.",
+    ),
+}
+
+NETWORKS = {
+    "rcc": [
+        "coinpo", "la-nacional", "surco", "ingecoop", "17-de-octubre", "tiluchis", "janjetic",
+        "servicoop",
+    ],
+    "rmnc": ["galaxia", "mecber", "la-esperanza", "7-de-septiembre"],
+    "rctps": [
+        "cambalache", "gestionar", "eccr", "camba", "cooceplad", "entropia", "ingecoop", "tava",
+        "factorial",
+    ],
+}  # fmt: skip
+
+# (email, name, gender, [(organisation, role)], [delegate of (member organisation, network)])
+# The first people are the accounts listed in the README, one per role at least.
+PEOPLE = [
+    ("marta@demo.coop", "Marta Giménez", "woman",
+     [("rctps", "admin"), ("factorial", "admin")], [("factorial", "rctps")]),
+    ("lucia@demo.coop", "Lucía Fernández", "woman",
+     [("rctps", "facilitator"), ("camba", "member")], []),
+    ("carlos@demo.coop", "Carlos Benítez", "man",
+     [("rctps", "secretary"), ("gestionar", "admin")], [("gestionar", "rctps")]),
+    ("diego@demo.coop", "Diego Sosa", "man", [("camba", "member")], [("camba", "rctps")]),
+    ("rosa@demo.coop", "Rosa Quispe", "woman",
+     [("rcc", "admin"), ("la-nacional", "admin")], [("la-nacional", "rcc")]),
+    ("jorge@demo.coop", "Jorge Acosta", "man", [("rcc", "facilitator"), ("surco", "member")], []),
+    ("ana@demo.coop", "Ana Ledesma", "woman", [("rcc", "secretary"), ("ingecoop", "member")], []),
+    ("hector@demo.coop", "Héctor Romero", "man",
+     [("rmnc", "admin"), ("galaxia", "admin")], [("galaxia", "rmnc")]),
+    ("valeria@demo.coop", "Valeria Paz", "woman", [("rmnc", "facilitator"), ("mecber", "member")],
+     []),
+    ("sol@demo.coop", "Sol Maidana", "non_binary", [("rmnc", "secretary"), ("factorial", "member")],
+     []),
+    ("nicolas@demo.coop", "Nicolás Herrera", None, [("factorial", "facilitator")], []),
+    ("paula@demo.coop", "Paula Córdoba", "woman", [("factorial", "secretary")], []),
+    ("martin@demo.coop", "Martín Ojeda", "man", [("factorial", "member")], []),
+    ("camila@demo.coop", "Camila Ruiz", "woman", [("factorial", "member")], []),
+]  # fmt: skip
+
+# One admin (and delegate) and one member for every other member organisation.
+_FIRST_NAMES = [
+    "Alejandra", "Bruno", "Carla", "Damián", "Elena", "Fabián", "Gabriela", "Hugo", "Inés",
+    "Julián", "Karina", "Leandro", "Mariela", "Néstor", "Olga", "Pablo", "Raquel", "Sergio",
+    "Teresa", "Ulises", "Verónica", "Walter", "Ximena", "Yamila", "Zulma", "Agustín", "Belén",
+    "Cristian", "Daniela", "Esteban", "Florencia", "Gustavo", "Hilda", "Iván", "Josefina",
+    "Lorena", "Matías", "Noelia",
+]  # fmt: skip
+_SURNAMES = [
+    "Álvarez", "Barrios", "Cabrera", "Duarte", "Escobar", "Flores", "Godoy", "Ibarra", "Juárez",
+    "Luna", "Molina", "Núñez", "Ortiz", "Peralta", "Ríos", "Sánchez", "Toledo", "Vera", "Zárate",
+]  # fmt: skip
+
+
+def generated_people() -> list[tuple]:
+    covered = {org for _e, _n, _g, memberships, _d in PEOPLE for org, _r in memberships}
+    people, n = [], 0
+    for network, members in NETWORKS.items():
+        for org in members:
+            if org in covered:
+                continue
+            covered.add(org)
+            for role in ("admin", "member"):
+                first = _FIRST_NAMES[n % len(_FIRST_NAMES)]
+                surname = _SURNAMES[(n * 7) % len(_SURNAMES)]
+                gender = (
+                    "woman"
+                    if first.endswith("a") or first in {"Inés", "Belén", "Raquel"}
+                    else "man"
+                )
+                email = f"{org}.{role}@demo.coop"
+                delegations = [(org, network)] if role == "admin" else []
+                people.append((email, f"{first} {surname}", gender, [(org, role)], delegations))
+                n += 1
+    return people

@@ -1,0 +1,120 @@
+"""Who may do what, decided in one place for views and socket events alike.
+
+`authorise` raises NotFound when the person has no standing in the organisation at all (so
+outsiders cannot even learn that a page exists) and Forbidden when they have standing but not
+the right. Socket handlers turn the same exceptions into error events.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask import g, has_app_context
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from assembly.extensions import db
+from assembly.organisations.models import (
+    Delegate,
+    Membership,
+    NetworkMembership,
+    Organisation,
+    Role,
+)
+
+
+class Action(StrEnum):
+    VIEW = "organisation.view"
+    VIEW_DIRECTORY = "organisation.view_directory"
+    EDIT = "organisation.edit"
+    INVITE = "organisation.invite"
+    MANAGE_MEMBERS = "organisation.manage_members"
+    VIEW_MEMBER_HISTORY = "organisation.view_member_history"
+    VIEW_OUTBOX = "organisation.view_outbox"
+    MANAGE_NETWORK = "network.manage_members"
+    NAME_DELEGATES = "network.name_delegates"
+
+
+# A delegate of a member organisation takes part in the network without being its member.
+DELEGATE = "delegate"
+
+_EVERYONE = frozenset({Action.VIEW, Action.VIEW_DIRECTORY})
+_SECRETARY = _EVERYONE | {Action.VIEW_MEMBER_HISTORY}
+
+STANDING_ACTIONS: dict[str, frozenset[Action]] = {
+    DELEGATE: _EVERYONE,
+    Role.MEMBER: _EVERYONE,
+    Role.FACILITATOR: _EVERYONE,
+    Role.SECRETARY: frozenset(_SECRETARY),
+    Role.ADMIN: frozenset(Action),
+}
+
+
+def active_membership(user_id: int, organisation_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id,
+            Membership.organisation_id == organisation_id,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def is_delegate(user_id: int, network_id: int) -> bool:
+    """Named by a member organisation that is still in the network, and still its member."""
+    query = (
+        select(Delegate.id)
+        .join(NetworkMembership, Delegate.network_membership_id == NetworkMembership.id)
+        .join(
+            Membership,
+            (Membership.organisation_id == NetworkMembership.member_id)
+            & (Membership.user_id == Delegate.user_id)
+            & Membership.left_at.is_(None),
+        )
+        .where(
+            Delegate.user_id == user_id,
+            Delegate.ended_at.is_(None),
+            NetworkMembership.network_id == network_id,
+            NetworkMembership.left_at.is_(None),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def standing(user, organisation: Organisation) -> str | None:
+    """The person's role in the organisation, `delegate`, or None for an outsider."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cache = g.setdefault("_standing", {}) if has_app_context() else {}
+    key = (user.id, organisation.id)
+    if key not in cache:
+        membership = active_membership(user.id, organisation.id)
+        if membership is not None:
+            cache[key] = Role(membership.role)
+        elif organisation.is_network and is_delegate(user.id, organisation.id):
+            cache[key] = DELEGATE
+        else:
+            cache[key] = None
+    return cache[key]
+
+
+def forget_standing() -> None:
+    """Call after changing memberships within one request."""
+    if has_app_context():
+        g.pop("_standing", None)
+
+
+def can(user, action: Action, organisation: Organisation) -> bool:
+    role = standing(user, organisation)
+    return role is not None and action in STANDING_ACTIONS[role]
+
+
+def authorise(user, action: Action, organisation: Organisation | None) -> None:
+    if organisation is None:
+        raise NotFound()
+    role = standing(user, organisation)
+    if role is None:
+        raise NotFound()
+    if action not in STANDING_ACTIONS[role]:
+        raise Forbidden()
