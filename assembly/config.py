@@ -61,6 +61,8 @@ DEFAULTS: dict = {
     "LANGUAGES": {"es_AR": "Español", "en": "English"},
     "INVITATION_DAYS": 14,
     "PASSWORD_RESET_SECONDS": 2 * 60 * 60,
+    "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106's second recommendation)
+    "ARGON2_MEMORY_KIB": 64 * 1024,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute",
     "RATELIMIT_ENABLED": True,

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from assembly.accounts.models import EMAIL_MAX, NAME_MAX, Gender
 from assembly.accounts.service import PASSWORD_MAX, PASSWORD_MIN
+from assembly.core.forms import strip
 from assembly.core.labels import choices
 
 
@@ -45,7 +46,7 @@ _email_validators = [DataRequired(), Length(max=EMAIL_MAX), Email(check_delivera
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=_email_validators)
+    email = EmailField(_l("E-mail"), validators=_email_validators, filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
@@ -73,7 +74,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=_email_validators)
+    email = EmailField(_l("E-mail"), validators=_email_validators, filters=[strip])
 
 
 class ResetPasswordForm(FlaskForm):

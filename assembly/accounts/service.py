@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,10 +19,23 @@ from assembly.core.mail import deliver
 from assembly.core.urls import absolute_url
 from assembly.extensions import db
 
-# Argon2id: memory-hard, the current OWASP recommendation for password storage.
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so timing does not reveal who has an account.
-_UNKNOWN_USER_HASH = _hasher.hash("no such account")
+
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id: memory-hard, OWASP's first choice. Tests lower the cost through the config."""
+    config = current_app.config
+    return _hasher_for(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"])
+
+
+@lru_cache(maxsize=4)
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the e-mail is unknown, so timing does not reveal who has an account.
+    return hasher.hash("no such account")
+
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
@@ -61,12 +75,12 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -101,11 +115,11 @@ def authenticate(email: str, password: str) -> User | None:
     """The user if the password is right and the account active; None otherwise."""
     user = find_user_by_email(email)
     if user is None:
-        password_matches(_UNKNOWN_USER_HASH, password)
+        password_matches(_unknown_user_hash(_hasher()), password)
         return None
     if not password_matches(user.password_hash, password) or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user

@@ -16,3 +16,8 @@ def safe_next(default: str) -> str:
 
 def enum_or_none(enum_cls, value: str | None):
     return enum_cls(value) if value else None
+
+
+def strip(value):
+    """Form filter: phones' keyboards add stray spaces around e-mails and names."""
+    return value.strip() if isinstance(value, str) else value

@@ -6,6 +6,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from assembly.accounts.models import EMAIL_MAX
+from assembly.core.forms import strip
 from assembly.core.labels import choices
 from assembly.organisations.models import OrganisationKind, Role
 
@@ -32,6 +33,7 @@ class InviteForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Length(max=EMAIL_MAX), Email(check_deliverability=False)],
+        filters=[strip],
     )
     role = SelectField(_l("Role"), choices=lambda: choices(Role), default=Role.MEMBER.value)
 

@@ -1,0 +1,210 @@
+"""Fixtures in the Flask tutorial's pattern: app, client, runner, and small factories.
+
+The schema is built once per session by the migrations (the path a real server takes) on
+SQLite, or on the PostgreSQL named by DATABASE_URL; every test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from assembly import create_app
+from assembly.config import from_environment
+from assembly.extensions import db
+
+PASSWORD = "contraseña-segura"
+
+
+def _database_url(tmp_path_factory) -> str:
+    if os.environ.get("DATABASE_URL"):
+        return from_environment("/unused")["SQLALCHEMY_DATABASE_URI"]
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "assembly-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+def config_for(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+        # Still Argon2id, at a cost that keeps hundreds of sign-ups in a test run quick.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 1024,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    from assembly.commands import upgrade_database
+
+    app = create_app(config_for(database_url))
+    with app.app_context():
+        if not database_url.startswith("sqlite"):
+            # A previous run may have left tables behind on the shared PostgreSQL database.
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade_database()
+        db.session.remove()
+    yield
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+class AssemblyClient(FlaskClient):
+    """A browser-like client: it carries the CSRF token the pages give it."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        page = self.get("/", headers={"Accept": "text/html"})
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        assert match, "the page carries a CSRF token"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.post_form("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.post_form("/logout")
+
+
+@pytest.fixture
+def make_app(database_url, _schema):
+    """Builds an app on the test database; tables are emptied after the test."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(config_for(database_url, **overrides))
+        app.test_client_class = AssemblyClient
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        empty_all_tables(apps[0])
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> AssemblyClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    name: str
+    password: str = PASSWORD
+
+
+@dataclass(frozen=True)
+class Org:
+    id: int
+    slug: str
+    name: str
+
+
+@pytest.fixture
+def make_user(app):
+    from assembly.accounts.service import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(name: str | None = None, email: str | None = None, **fields) -> Person:
+        n = next(counter)
+        name = name or f"Persona {n}"
+        email = email or f"persona{n}@example.coop"
+        with app.app_context():
+            user = create_user(email, name, fields.pop("password", PASSWORD), **fields)
+            db.session.commit()
+            return Person(user.id, user.email, user.display_name)
+
+    return factory
+
+
+@pytest.fixture
+def make_org(app):
+    from assembly.accounts.models import User
+    from assembly.organisations.models import OrganisationKind, Role
+    from assembly.organisations.service import add_member, create_organisation
+
+    def factory(
+        name: str = "Cooperativa La Esperanza",
+        kind: str = "worker_cooperative",
+        members: dict | None = None,
+    ) -> Org:
+        """`members` maps a Person to a role name."""
+        with app.app_context():
+            organisation = create_organisation(name, OrganisationKind(kind))
+            for person, role in (members or {}).items():
+                add_member(organisation, db.session.get(User, person.id), Role(role), actor=None)
+            db.session.commit()
+            return Org(organisation.id, organisation.slug, organisation.name)
+
+    return factory
+
+
+@pytest.fixture
+def coop(make_user, make_org):
+    """A worker cooperative with one person in every role."""
+    people = {
+        role: make_user(name=f"{role.title()} Pérez", email=f"{role}@coop.example")
+        for role in ("admin", "facilitator", "secretary", "member")
+    }
+    org = make_org("Cooperativa 7 de Septiembre", members={p: r for r, p in people.items()})
+    return org, people
+
+
+def outbox_bodies(app) -> list[str]:
+    from assembly.accounts.models import OutboxMessage
+
+    with app.app_context():
+        return [
+            m.body for m in db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+
+def link_in(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", body)
+    assert match, body
+    return match.group(1)

@@ -1,0 +1,219 @@
+from assembly.accounts.models import Gender, User
+from assembly.extensions import db
+from tests.conftest import PASSWORD, link_in, outbox_bodies
+
+
+def _user(app, person):
+    with app.app_context():
+        return db.session.get(User, person.id)
+
+
+def test_log_in_and_out(client, make_user):
+    person = make_user(email="ana@example.coop")
+    response = client.login("ANA@example.coop ")
+    assert response.location == "/"
+    assert "Persona" in client.get("/").get_data(as_text=True)
+    response = client.logout()
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 302  # back to the log-in page
+    assert person.email == "ana@example.coop"
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, make_user):
+    make_user(email="ana@example.coop")
+    headers = {"Accept-Language": "en"}
+    wrong = client.post_form(
+        "/login", {"email": "ana@example.coop", "password": "nope-nope"}, headers=headers
+    )
+    unknown = client.post_form(
+        "/login", {"email": "who@example.coop", "password": "nope-nope"}, headers=headers
+    )
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "Wrong e-mail or password." in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited_per_account(make_app, make_user):
+    app = make_app(LOGIN_RATE_LIMIT_PER_ACCOUNT="3 per minute")
+    client = app.test_client()
+    make_user(email="ana@example.coop")
+    for _ in range(3):
+        response = client.post_form("/login", {"email": "ana@example.coop", "password": "x" * 9})
+        assert response.status_code == 400
+    blocked = client.post_form(
+        "/login",
+        {"email": "ana@example.coop", "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+    )
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    # Another account from the same address is not locked out by the first.
+    make_user(email="beto@example.coop")
+    assert (
+        client.post_form("/login", {"email": "beto@example.coop", "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_login_is_rate_limited_per_address(make_app, make_user):
+    app = make_app(LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    for n in range(2):
+        client.post_form("/login", {"email": f"x{n}@example.coop", "password": "x" * 9})
+    assert (
+        client.post_form("/login", {"email": "y@example.coop", "password": "x" * 9}).status_code
+        == 429
+    )
+
+
+def test_passwords_are_stored_with_argon2id(app, make_user):
+    person = make_user()
+    user = _user(app, person)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_a_post_without_csrf_token_is_refused_and_changes_nothing(app, client, make_user):
+    person = make_user(name="Ana")
+    client.login(person.email)
+    response = client.post(
+        "/profile", data={"display_name": "Hacked"}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert "Reload the page and try again" in response.get_data(as_text=True)
+    assert _user(app, person).display_name == "Ana"
+
+
+def test_profile_saves_name_language_and_private_gender(app, client, make_user):
+    person = make_user(name="Ana")
+    client.login(person.email)
+    response = client.post_form(
+        "/profile", {"display_name": "Ana María", "locale": "en", "gender": "woman"}
+    )
+    assert response.status_code == 302
+    user = _user(app, person)
+    assert (user.display_name, user.locale, user.gender) == ("Ana María", "en", Gender.WOMAN)
+    # The language preference now drives the pages.
+    assert "My profile" in client.get("/profile").get_data(as_text=True)
+
+
+def test_profile_rejects_over_long_names_and_unknown_choices(app, client, make_user):
+    person = make_user(name="Ana")
+    client.login(person.email)
+    response = client.post_form(
+        "/profile",
+        {"display_name": "A" * 121, "locale": "", "gender": "robot"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Field cannot be longer than 120 characters." in page
+    assert "Not a valid choice." in page
+    assert _user(app, person).display_name == "Ana"
+
+
+def test_change_password_needs_the_current_one(app, client, make_user):
+    person = make_user()
+    client.login(person.email)
+    response = client.post_form(
+        "/profile/password",
+        {
+            "pw-current": "not-the-password",
+            "pw-password": "nueva-clave-1",
+            "pw-confirm": "nueva-clave-1",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    assert "The current password is not correct." in response.get_data(as_text=True)
+    response = client.post_form(
+        "/profile/password",
+        {
+            "pw-current": PASSWORD,
+            "pw-password": "nueva-clave-1",
+            "pw-confirm": "nueva-clave-1",
+        },
+    )
+    assert response.status_code == 302
+    client.logout()
+    client.login(person.email, "nueva-clave-1")
+
+
+def test_password_reset_by_link_works_once(app, client, make_user):
+    person = make_user()
+    response = client.post_form("/password/forgot", {"email": person.email})
+    assert response.status_code == 302
+    [body] = outbox_bodies(app)
+    link = link_in(body)
+    assert client.get(link).status_code == 200
+    mismatch = client.post_form(
+        link,
+        {"password": "otra-clave-9", "confirm": "otra-clave-0"},
+        headers={"Accept-Language": "en"},
+    )
+    assert mismatch.status_code == 400
+    assert "The passwords do not match." in mismatch.get_data(as_text=True)
+    response = client.post_form(link, {"password": "otra-clave-9", "confirm": "otra-clave-9"})
+    assert response.status_code == 302
+    client.login(person.email, "otra-clave-9")
+    client.logout()
+    reused = client.get(link, headers={"Accept-Language": "en"})
+    assert reused.status_code == 400
+    assert "already been used" in reused.get_data(as_text=True)
+    reused_post = client.post_form(link, {"password": "tercera-9", "confirm": "tercera-9"})
+    assert reused_post.status_code == 400
+    client.login(person.email, "otra-clave-9")  # unchanged by the refused reuse
+
+
+def test_expired_and_forged_reset_links_are_refused(make_app, make_user):
+    app = make_app(PASSWORD_RESET_SECONDS=-1)
+    client = app.test_client()
+    person = make_user()
+    client.post_form("/password/forgot", {"email": person.email})
+    link = link_in(outbox_bodies(app)[0])
+    expired = client.get(link, headers={"Accept-Language": "en"})
+    assert expired.status_code == 410
+    assert "expired" in expired.get_data(as_text=True)
+    forged = client.get("/password/reset/not-a-token", headers={"Accept-Language": "en"})
+    assert forged.status_code == 400
+    assert "not valid" in forged.get_data(as_text=True)
+
+
+def test_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app, client):
+    response = client.post_form("/password/forgot", {"email": "nobody@example.coop"})
+    assert response.status_code == 302
+    assert outbox_bodies(app) == []
+
+
+def test_reset_link_reaches_the_admin_outbox_without_a_mail_server(app, client, coop):
+    org, people = coop
+    client.post_form("/password/forgot", {"email": people["member"].email})
+    client.login(people["admin"].email)
+    page = client.get(f"/o/{org.slug}/outbox").get_data(as_text=True)
+    assert "/password/reset/" in page
+    assert people["member"].email in page
+    client.logout()
+    client.login(people["member"].email)
+    assert client.get(f"/o/{org.slug}/outbox").status_code == 403
+
+
+def test_inactive_accounts_cannot_log_in(app, client, make_user):
+    person = make_user()
+    with app.app_context():
+        db.session.get(User, person.id).active = False
+        db.session.commit()
+    response = client.post_form("/login", {"email": person.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_next_parameter_cannot_redirect_off_site(client, make_user):
+    person = make_user()
+    response = client.post_form(
+        "/login?next=https://evil.example/", {"email": person.email, "password": PASSWORD}
+    )
+    assert response.location == "/"
+    client.logout()
+    response = client.post_form(
+        "/login?next=/profile", {"email": person.email, "password": PASSWORD}
+    )
+    assert response.location == "/profile"

@@ -1,0 +1,79 @@
+from sqlalchemy import func, select
+
+from assembly.extensions import db
+from assembly.organisations.models import Membership, NetworkMembership, Organisation, Role
+from assembly.permissions import DELEGATE
+
+
+def _counts(app):
+    with app.app_context():
+        return {
+            "organisations": db.session.scalar(select(func.count(Organisation.id))),
+            "memberships": db.session.scalar(select(func.count(Membership.id))),
+            "links": db.session.scalar(select(func.count(NetworkMembership.id))),
+        }
+
+
+def _members_of(app, slug):
+    with app.app_context():
+        network = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        return {
+            link.member.name
+            for link in db.session.scalars(
+                select(NetworkMembership).where(NetworkMembership.network_id == network.id)
+            )
+        }
+
+
+def test_demo_loads_the_three_networks_and_is_idempotent(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "marta@demo.coop" in result.output and "asamblea" in result.output
+    first = _counts(app)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert _counts(app) == first
+    assert len(_members_of(app, "rcc")) == 8
+    assert len(_members_of(app, "rctps")) == 9
+    assert len(_members_of(app, "rmnc")) == 4
+    assert "Ingecoop" in _members_of(app, "rcc") & _members_of(app, "rctps")
+    with app.app_context():
+        roles = set(db.session.scalars(select(Membership.role).distinct()))
+        assert roles == set(Role)
+
+
+def test_demo_accounts_log_in_with_every_standing(app, runner):
+    from assembly.accounts.service import find_user_by_email
+    from assembly.demo.data import DEMO_PASSWORD
+    from assembly.organisations.service import places_of
+
+    runner.invoke(args=["demo"])
+    client = app.test_client()
+    client.login("diego@demo.coop", DEMO_PASSWORD)
+    assert client.get("/o/rctps/").status_code == 200  # as Camba's delegate
+    with app.app_context():
+        standings = {
+            p.standing
+            for email in (
+                "marta@demo.coop",
+                "lucia@demo.coop",
+                "carlos@demo.coop",
+                "diego@demo.coop",
+            )
+            for p in places_of(find_user_by_email(email))
+        }
+        assert standings == set(Role) | {DELEGATE}
+
+
+def test_create_organisation_command_prints_the_first_admins_invitation(app, runner):
+    result = runner.invoke(
+        args=["create-organisation", "Red Gráfica", "admin@grafica.example", "--kind", "network"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "/invitations/" in result.output
+    link = "/invitations/" + result.output.split("/invitations/")[1].split()[0]
+    client = app.test_client()
+    response = client.post_form(
+        link, {"display_name": "Admin", "password": "clave-larga-1", "confirm": "clave-larga-1"}
+    )
+    assert response.status_code == 302
+    assert client.get("/o/red-grafica/members").status_code == 200
