@@ -185,7 +185,7 @@ def test_an_invitation_cannot_be_accepted_twice_even_at_once(app, coop, make_use
     from assembly.organisations import service
     from assembly.organisations.service import InvitationUsed
 
-    org, people = coop
+    org, _people = coop
     first, second = make_user(), make_user()
     with app.test_request_context():
         from assembly.organisations.models import Organisation
