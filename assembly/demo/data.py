@@ -124,7 +124,7 @@ _SURNAMES = [
 def generated_people() -> list[tuple]:
     covered = {org for _e, _n, _g, memberships, _d in PEOPLE for org, _r in memberships}
     people, n = [], 0
-    for network, members in NETWORKS.items():
+    for members in NETWORKS.values():
         for org in members:
             if org in covered:
                 continue
@@ -138,7 +138,11 @@ def generated_people() -> list[tuple]:
                     else "man"
                 )
                 email = f"{org}.{role}@demo.coop"
-                delegations = [(org, network)] if role == "admin" else []
+                delegations = (
+                    [(org, net) for net, orgs in NETWORKS.items() if org in orgs]
+                    if role == "admin"
+                    else []
+                )
                 people.append((email, f"{first} {surname}", gender, [(org, role)], delegations))
                 n += 1
     return people

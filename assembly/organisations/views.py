@@ -145,6 +145,11 @@ def _members_page(organisation: Organisation, invite_form: InviteForm, status: i
         role_forms=role_forms,
         confirm=ConfirmForm(),
         invitations=service.pending_invitations(organisation) if manage else [],
+        delegations=[
+            (link, service.delegates(link)) for link in service.network_members(organisation)
+        ]
+        if organisation.is_network
+        else [],
     ), status
 
 
