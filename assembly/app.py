@@ -77,6 +77,7 @@ def socketio_async_mode(app: Flask) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    import assembly.models  # noqa: F401  (all tables, for the metadata and migrations)
     from assembly.accounts.models import User
     from assembly.core.i18n import select_locale
 

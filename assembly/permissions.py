@@ -33,21 +33,48 @@ class Action(StrEnum):
     VIEW_OUTBOX = "organisation.view_outbox"
     MANAGE_NETWORK = "network.manage_members"
     NAME_DELEGATES = "network.name_delegates"
+    VIEW_MEETINGS = "meeting.view"
+    TAKE_PART = "meeting.take_part"
+    PROPOSE_AGENDA_ITEM = "meeting.propose_agenda_item"
+    PREPARE_MEETINGS = "meeting.prepare"
+    RUN_MEETINGS = "meeting.run"
+    RECORD_ATTENDANCE = "meeting.record_attendance"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
 DELEGATE = "delegate"
 
-_EVERYONE = frozenset({Action.VIEW, Action.VIEW_DIRECTORY})
-_SECRETARY = _EVERYONE | {Action.VIEW_MEMBER_HISTORY}
+_EVERYONE = frozenset(
+    {
+        Action.VIEW,
+        Action.VIEW_DIRECTORY,
+        Action.VIEW_MEETINGS,
+        Action.TAKE_PART,
+        Action.PROPOSE_AGENDA_ITEM,
+    }
+)
+_FACILITATOR = _EVERYONE | {
+    Action.PREPARE_MEETINGS,
+    Action.RUN_MEETINGS,
+    Action.RECORD_ATTENDANCE,
+}
+_SECRETARY = _EVERYONE | {
+    Action.VIEW_MEMBER_HISTORY,
+    Action.PREPARE_MEETINGS,
+    Action.RECORD_ATTENDANCE,
+}
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
     Role.MEMBER: _EVERYONE,
-    Role.FACILITATOR: _EVERYONE,
+    Role.FACILITATOR: frozenset(_FACILITATOR),
     Role.SECRETARY: frozenset(_SECRETARY),
     Role.ADMIN: frozenset(Action),
 }
+
+# The people a meeting names to run it may do so whatever their role in the organisation.
+_NAMED_FACILITATOR = frozenset({Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE})
+_NAMED_SECRETARY = frozenset({Action.RECORD_ATTENDANCE})
 
 
 def active_membership(user_id: int, organisation_id: int) -> Membership | None:
@@ -117,4 +144,29 @@ def authorise(user, action: Action, organisation: Organisation | None) -> None:
     if role is None:
         raise NotFound()
     if action not in STANDING_ACTIONS[role]:
+        raise Forbidden()
+
+
+def can_in_meeting(user, action: Action, meeting) -> bool:
+    """As `can`, for one meeting: drafts are for those who prepare; named roles add rights."""
+    organisation = meeting.organisation
+    role = standing(user, organisation)
+    if role is None:
+        return False
+    allowed = STANDING_ACTIONS[role]
+    if user.id == meeting.facilitator_id:
+        allowed = allowed | _NAMED_FACILITATOR
+    if user.id == meeting.secretary_id:
+        allowed = allowed | _NAMED_SECRETARY
+    if meeting.status == "draft" and Action.PREPARE_MEETINGS not in allowed:
+        return False
+    return action in allowed
+
+
+def authorise_meeting(user, action: Action, meeting) -> None:
+    if meeting is None:
+        raise NotFound()
+    if not can_in_meeting(user, Action.VIEW_MEETINGS, meeting):
+        raise NotFound()
+    if not can_in_meeting(user, action, meeting):
         raise Forbidden()

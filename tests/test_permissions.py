@@ -8,10 +8,19 @@ from assembly.extensions import db
 from assembly.organisations.models import Organisation
 from assembly.permissions import Action, authorise, can
 
+EVERYONE = {
+    Action.VIEW,
+    Action.VIEW_DIRECTORY,
+    Action.VIEW_MEETINGS,
+    Action.TAKE_PART,
+    Action.PROPOSE_AGENDA_ITEM,
+}
 EXPECTED = {
-    "member": {Action.VIEW, Action.VIEW_DIRECTORY},
-    "facilitator": {Action.VIEW, Action.VIEW_DIRECTORY},
-    "secretary": {Action.VIEW, Action.VIEW_DIRECTORY, Action.VIEW_MEMBER_HISTORY},
+    "member": EVERYONE,
+    "facilitator": EVERYONE
+    | {Action.PREPARE_MEETINGS, Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE},
+    "secretary": EVERYONE
+    | {Action.VIEW_MEMBER_HISTORY, Action.PREPARE_MEETINGS, Action.RECORD_ATTENDANCE},
     "admin": set(Action),
 }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,7 +12,7 @@ from assembly.core.clock import utcnow
 from assembly.extensions import db
 
 
-def _enum(enum_cls: type[StrEnum], length: int = 30) -> SAEnum:
+def enum_column(enum_cls: type[StrEnum], length: int = 30) -> SAEnum:
     return SAEnum(
         enum_cls,
         native_enum=False,
@@ -21,7 +21,7 @@ def _enum(enum_cls: type[StrEnum], length: int = 30) -> SAEnum:
     )
 
 
-def _unique_while_open(end_column: str) -> dict:
+def unique_while_open(end_column: str) -> dict:
     """Partial unique index: only rows not yet ended must be unique; history may repeat."""
     condition = text(f"{end_column} IS NULL")
     return {"unique": True, "sqlite_where": condition, "postgresql_where": condition}
@@ -48,8 +48,11 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The organisation's rules for its meetings.
+    quorum_percent: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    max_proxies: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     @property
@@ -69,7 +72,7 @@ class Membership(db.Model):
             "uq_membership_active_person",
             "organisation_id",
             "user_id",
-            **_unique_while_open("left_at"),
+            **unique_while_open("left_at"),
         ),
     )
 
@@ -80,7 +83,7 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[Role] = mapped_column(_enum(Role, 20))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -107,9 +110,9 @@ class MembershipEvent(db.Model):
     membership_id: Mapped[int] = mapped_column(
         ForeignKey("membership.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[MembershipEventKind] = mapped_column(_enum(MembershipEventKind, 20))
-    old_role: Mapped[Role | None] = mapped_column(_enum(Role, 20))
-    new_role: Mapped[Role | None] = mapped_column(_enum(Role, 20))
+    kind: Mapped[MembershipEventKind] = mapped_column(enum_column(MembershipEventKind, 20))
+    old_role: Mapped[Role | None] = mapped_column(enum_column(Role, 20))
+    new_role: Mapped[Role | None] = mapped_column(enum_column(Role, 20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -127,7 +130,7 @@ class NetworkMembership(db.Model):
             "uq_network_membership_active",
             "network_id",
             "member_id",
-            **_unique_while_open("left_at"),
+            **unique_while_open("left_at"),
         ),
     )
 
@@ -154,7 +157,7 @@ class Delegate(db.Model):
             "uq_delegate_active",
             "network_membership_id",
             "user_id",
-            **_unique_while_open("ended_at"),
+            **unique_while_open("ended_at"),
         ),
     )
 
@@ -182,7 +185,7 @@ class Invitation(db.Model):
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    role: Mapped[Role] = mapped_column(_enum(Role, 20))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
