@@ -116,11 +116,19 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from assembly.accounts.views import bp as accounts_bp
     from assembly.core.views import bp as core_bp
+    from assembly.live.views import bp as live_bp
     from assembly.organisations.views import bp as organisations_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(live_bp)
+    try:  # the meetings blueprint (preparation) is being built alongside
+        from assembly.meetings.views import bp as meetings_bp
+    except ImportError:
+        meetings_bp = None
+    if meetings_bp is not None:
+        app.register_blueprint(meetings_bp)
 
 
 def _wants_json() -> bool:

@@ -208,3 +208,52 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://[^/\s]+(/\S+)", body)
     assert match, body
     return match.group(1)
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    id: int
+    org_slug: str
+    projector_token: str
+
+
+@pytest.fixture
+def make_meeting(app):
+    """A meeting of an organisation, with agenda items given as titles (or dicts of fields)."""
+    import secrets
+    from datetime import timedelta
+
+    from assembly.core.clock import utcnow
+    from assembly.meetings.models import AgendaItem, Meeting, MeetingKind, MeetingStatus
+
+    def factory(
+        org: Org,
+        *,
+        status: str = "convened",
+        kind: str = "ordinary_assembly",
+        items=("Informe de la comisión", "Retiros 2027"),
+        starts_in_minutes: int = 0,
+        minutes: int = 120,
+        **fields,
+    ) -> MeetingRef:
+        with app.app_context():
+            starts = utcnow().replace(microsecond=0) + timedelta(minutes=starts_in_minutes)
+            meeting = Meeting(
+                organisation_id=org.id,
+                kind=MeetingKind(kind),
+                title=fields.pop("title", "Asamblea ordinaria"),
+                starts_at=starts,
+                planned_end_at=starts + timedelta(minutes=minutes),
+                status=MeetingStatus(status),
+                projector_token=secrets.token_urlsafe(24),
+                **fields,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            for position, item in enumerate(items):
+                values = {"title": item} if isinstance(item, str) else dict(item)
+                db.session.add(AgendaItem(meeting_id=meeting.id, position=position, **values))
+            db.session.commit()
+            return MeetingRef(meeting.id, org.slug, meeting.projector_token)
+
+    return factory
