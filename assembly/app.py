@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(config_module.tunables_from_environment())
     if config:
         app.config.update(config)
     _check_secret_key(app)
@@ -77,7 +78,7 @@ def socketio_async_mode(app: Flask) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    import assembly.models  # noqa: F401  (all tables, for the metadata and migrations)
+    import assembly.models  # all tables, for the metadata and migrations
     from assembly.accounts.models import User
     from assembly.core.i18n import select_locale
 
@@ -105,12 +106,19 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
+    # Handlers must be declared before the first init_app, which hands them to each new server.
+    import assembly.live.events  # noqa: F401
+
     socketio.init_app(
         app,
         async_mode=socketio_async_mode(app),
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
         manage_session=False,
     )
+    from assembly.live.broadcast import broadcaster
+
+    broadcaster.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -123,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(live_bp)
+
     try:  # the meetings blueprint (preparation) is being built alongside
         from assembly.meetings.views import bp as meetings_bp
     except ImportError:

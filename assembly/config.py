@@ -17,6 +17,27 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Settings an operator (or a test's server process) may also set from the environment.
+_TUNABLE = (
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_RATE_LIMIT_PER_ACCOUNT",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_KIB",
+    "SOCKETIO_CHANNEL",
+    "BROADCAST_INTERVAL_MS",
+    "INVITATION_DAYS",
+)
+
+
+def tunables_from_environment() -> dict:
+    values = {}
+    for key in _TUNABLE:
+        raw = os.environ.get("ASSEMBLY_" + key)
+        if raw is not None:
+            values[key] = type(DEFAULTS[key])(raw)
+    return values
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings read from the environment; `create_app(config)` overrides them."""
     production = os.environ.get("ASSEMBLY_ENV", "development") == "production"
@@ -68,6 +89,9 @@ DEFAULTS: dict = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "SOCKETIO_ASYNC_MODE": None,  # chosen at start-up: gevent when monkey-patched
+    "SOCKETIO_CHANNEL": "assembly",  # the Redis channel processes share
+    # Room states are sent at most this often per meeting (0: at once, for in-process tests).
+    "BROADCAST_INTERVAL_MS": 150,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
 }
 

@@ -44,6 +44,8 @@ def config_for(database_url: str, **overrides) -> dict:
         # Still Argon2id, at a cost that keeps hundreds of sign-ups in a test run quick.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
+        # In-process socket tests see each room state at once; live-server tests coalesce.
+        "BROADCAST_INTERVAL_MS": 0,
     }
     config.update(overrides)
     return config
@@ -257,3 +259,24 @@ def make_meeting(app):
             return MeetingRef(meeting.id, org.slug, meeting.projector_token)
 
     return factory
+
+
+@pytest.fixture
+def socket_for(app):
+    """A Socket.IO test client logged in as `person` (through the real log-in form)."""
+    from assembly.extensions import socketio
+
+    clients = []
+
+    def factory(person: Person | None = None, **query):
+        http = app.test_client()
+        if person is not None:
+            http.login(person.email, person.password)
+        sock = socketio.test_client(app, flask_test_client=http, **query)
+        clients.append(sock)
+        return sock
+
+    yield factory
+    for sock in clients:
+        if sock.is_connected():
+            sock.disconnect()

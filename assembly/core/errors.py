@@ -9,9 +9,15 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message=None, **params):
+    def __init__(
+        self, message=None, *, code: str | None = None, status: int | None = None, **params
+    ):
         self.message = message if message is not None else self.default_message()
         self.params = params
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
         super().__init__(str(self.code))
 
     def default_message(self):

@@ -1,0 +1,668 @@
+"""The live room's rules: lifecycle, agenda and timers, attendance, proxies, quorum, the floor.
+
+Plain functions on a Meeting. Each change bumps `meeting.version`; the caller commits and then
+asks the broadcaster to send the new state (so a broadcast never carries uncommitted data).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from flask_babel import lazy_gettext
+from sqlalchemy import func, select
+
+from assembly.accounts.models import User
+from assembly.core.clock import utcnow
+from assembly.core.errors import DomainError
+from assembly.extensions import db
+from assembly.meetings.models import (
+    AgendaItem,
+    AgendaItemState,
+    Attendance,
+    CheckInMethod,
+    FloorKind,
+    FloorRequest,
+    FloorStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Proxy,
+    SpeakerPolicy,
+)
+from assembly.organisations.models import Delegate, Membership, NetworkMembership
+from assembly.permissions import Action, can_in_meeting
+
+
+def _error(code: str, message, status: int = 400) -> DomainError:
+    return DomainError(message, code=code, status=status)
+
+
+def not_live():
+    return _error("meeting_not_live", lazy_gettext("The meeting is not live."), 409)
+
+
+def _bump(meeting: Meeting) -> None:
+    meeting.version = Meeting.version + 1
+
+
+def _require_live(meeting: Meeting) -> None:
+    if meeting.status != MeetingStatus.LIVE:
+        raise not_live()
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
+
+
+# --- lifecycle and agenda ---------------------------------------------------------------------
+
+
+def agenda(meeting: Meeting) -> list[AgendaItem]:
+    """Accepted items in running order: each top-level item followed by its sub-items."""
+    items = db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.state == AgendaItemState.ACCEPTED)
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    children: dict[int | None, list[AgendaItem]] = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    ordered: list[AgendaItem] = []
+    for item in children.get(None, []):
+        ordered.append(item)
+        ordered.extend(children.get(item.id, []))
+    return ordered
+
+
+def start_meeting(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.LIVE:
+        raise _error("already_live", lazy_gettext("The meeting has already started."), 409)
+    if meeting.status != MeetingStatus.CONVENED:
+        raise _error(
+            "not_convened",
+            lazy_gettext("Only a convened meeting can start: convene it first."),
+            409,
+        )
+    now = utcnow()
+    meeting.status = MeetingStatus.LIVE
+    meeting.started_at = now
+    items = agenda(meeting)
+    if items and meeting.current_item_id is None:
+        _open(meeting, items[0], now)
+    _bump(meeting)
+
+
+def end_meeting(meeting: Meeting) -> None:
+    _require_live(meeting)
+    now = utcnow()
+    current = _current_item(meeting)
+    if current is not None:
+        _pause(current, now)
+    speaking = current_speech(meeting)
+    if speaking is not None:
+        speaking.status, speaking.ended_at = FloorStatus.DONE, now
+    for request in waiting_requests(meeting):
+        request.status = FloorStatus.WITHDRAWN
+    meeting.status = MeetingStatus.CLOSED
+    meeting.ended_at = now
+    _bump(meeting)
+
+
+def _current_item(meeting: Meeting) -> AgendaItem | None:
+    return db.session.get(AgendaItem, meeting.current_item_id) if meeting.current_item_id else None
+
+
+def _pause(item: AgendaItem, now: datetime) -> None:
+    if item.timer_started_at is not None:
+        item.timer_elapsed += (now - item.timer_started_at).total_seconds()
+        item.timer_started_at = None
+
+
+def _open(meeting: Meeting, item: AgendaItem, now: datetime) -> None:
+    """Make `item` current: the previous item's timer pauses, this one's runs."""
+    previous = _current_item(meeting)
+    if previous is not None and previous.id != item.id:
+        _pause(previous, now)
+    meeting.current_item_id = item.id
+    if item.opened_at is None:
+        item.opened_at = now
+    if item.timer_started_at is None:
+        item.timer_started_at = now
+
+
+def go_to_item(meeting: Meeting, item_id: int) -> None:
+    _require_live(meeting)
+    item = next((i for i in agenda(meeting) if i.id == item_id), None)
+    if item is None:
+        raise _error("unknown_item", lazy_gettext("This item is not on the meeting's agenda."), 404)
+    _open(meeting, item, utcnow())
+    _bump(meeting)
+
+
+def next_item(meeting: Meeting) -> None:
+    _require_live(meeting)
+    items = agenda(meeting)
+    ids = [i.id for i in items]
+    position = ids.index(meeting.current_item_id) + 1 if meeting.current_item_id in ids else 0
+    if position >= len(items):
+        raise _error("no_next_item", lazy_gettext("This is the last item of the agenda."), 409)
+    _open(meeting, items[position], utcnow())
+    _bump(meeting)
+
+
+TIMER_ACTIONS = ("start", "pause", "reset")
+
+
+def timer(meeting: Meeting, action: str) -> None:
+    _require_live(meeting)
+    item = _current_item(meeting)
+    if item is None:
+        raise _error("no_current_item", lazy_gettext("No agenda item is under way."), 409)
+    now = utcnow()
+    if action == "start":
+        if item.timer_started_at is not None:
+            raise _error("timer_running", lazy_gettext("The timer is already running."), 409)
+        item.timer_started_at = now
+    elif action == "pause":
+        if item.timer_started_at is None:
+            raise _error("timer_not_running", lazy_gettext("The timer is not running."), 409)
+        _pause(item, now)
+    elif action == "reset":
+        item.timer_elapsed = 0.0
+        if item.timer_started_at is not None:
+            item.timer_started_at = now
+    else:
+        raise _error("bad_timer_action", lazy_gettext("Unknown timer action."))
+    _bump(meeting)
+
+
+# --- who may be in the room -------------------------------------------------------------------
+
+
+def is_plenary(meeting: Meeting) -> bool:
+    return meeting.kind == MeetingKind.PLENARY and meeting.organisation.is_network
+
+
+def participants_query(meeting: Meeting):
+    """Ids of the people who may take part: members, and in a network its delegates."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
+    )
+    if not meeting.organisation.is_network:
+        return members
+    delegates = (
+        select(Delegate.user_id)
+        .join(NetworkMembership, Delegate.network_membership_id == NetworkMembership.id)
+        .join(
+            Membership,
+            (Membership.organisation_id == NetworkMembership.member_id)
+            & (Membership.user_id == Delegate.user_id),
+        )
+        .where(
+            NetworkMembership.network_id == meeting.organisation_id,
+            NetworkMembership.left_at.is_(None),
+            Delegate.ended_at.is_(None),
+            Membership.left_at.is_(None),
+        )
+    )
+    return members.union(delegates)
+
+
+def _may_take_part(meeting: Meeting, user: User) -> bool:
+    return can_in_meeting(user, Action.TAKE_PART, meeting)
+
+
+def attendance_of(meeting: Meeting, user_id: int) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user_id)
+    )
+
+
+def is_present(meeting: Meeting, user_id: int) -> bool:
+    record = attendance_of(meeting, user_id)
+    return record is not None and record.left_at is None
+
+
+def _not_participant():
+    return _error(
+        "not_a_participant",
+        lazy_gettext("This person is not a member who can take part in this meeting."),
+        403,
+    )
+
+
+def check_in(
+    meeting: Meeting, person: User, *, by: User, method: CheckInMethod = CheckInMethod.SELF
+) -> Attendance:
+    _require_live(meeting)
+    if not _may_take_part(meeting, person):
+        raise _not_participant()
+    record = attendance_of(meeting, person.id)
+    if record is not None and record.left_at is None:
+        raise _error("already_checked_in", lazy_gettext("Already checked in."), 409)
+    if record is None:
+        record = Attendance(
+            meeting_id=meeting.id,
+            user_id=person.id,
+            arrived_at=utcnow(),
+            method=method,
+            checked_in_by_id=by.id,
+        )
+        db.session.add(record)
+    else:  # back after leaving: punctuality keeps the first arrival
+        record.left_at = None
+    # Someone who arrives no longer needs the proxy they gave.
+    for proxy in active_proxies(meeting, grantor_id=person.id):
+        proxy.revoked_at = utcnow()
+    _bump(meeting)
+    return record
+
+
+def check_out(meeting: Meeting, person: User) -> None:
+    _require_live(meeting)
+    record = attendance_of(meeting, person.id)
+    if record is None or record.left_at is not None:
+        raise _error("not_checked_in", lazy_gettext("Not checked in."), 409)
+    now = utcnow()
+    record.left_at = now
+    # Proxies held lapse with their holder's leaving.
+    for proxy in active_proxies(meeting, holder_id=person.id):
+        proxy.revoked_at = now
+    for request in waiting_requests(meeting):
+        if request.user_id == person.id:
+            request.status = FloorStatus.WITHDRAWN
+    _bump(meeting)
+
+
+def minutes_late(meeting: Meeting, record: Attendance) -> int:
+    seconds = (record.arrived_at - meeting.starts_at).total_seconds()
+    return max(0, math.floor(seconds / 60))
+
+
+# --- proxies -----------------------------------------------------------------------------------
+
+
+def active_proxies(meeting: Meeting, *, grantor_id=None, holder_id=None) -> list[Proxy]:
+    query = select(Proxy).where(Proxy.meeting_id == meeting.id, Proxy.revoked_at.is_(None))
+    if grantor_id is not None:
+        query = query.where(Proxy.grantor_id == grantor_id)
+    if holder_id is not None:
+        query = query.where(Proxy.holder_id == holder_id)
+    return list(db.session.scalars(query))
+
+
+def grant_proxy(meeting: Meeting, grantor: User, holder: User, *, by: User) -> Proxy:
+    """The absent `grantor` is represented by the present `holder` in this meeting."""
+    _require_live(meeting)
+    if is_plenary(meeting):
+        raise _error(
+            "no_proxies_in_plenary",
+            lazy_gettext("In a network plenary organisations are represented by their delegates."),
+        )
+    if grantor.id == holder.id:
+        raise _error("proxy_to_self", lazy_gettext("Nobody can hold their own proxy."))
+    if not _may_take_part(meeting, grantor) or not _may_take_part(meeting, holder):
+        raise _not_participant()
+    if is_present(meeting, grantor.id):
+        raise _error(
+            "grantor_present",
+            lazy_gettext("%(name)s is present and votes in person.", name=grantor.display_name),
+            409,
+        )
+    if not is_present(meeting, holder.id):
+        raise _error(
+            "holder_absent",
+            lazy_gettext("Only a member who is present can hold a proxy."),
+            409,
+        )
+    if active_proxies(meeting, grantor_id=grantor.id):
+        raise _error(
+            "already_represented",
+            lazy_gettext("%(name)s is already represented.", name=grantor.display_name),
+            409,
+        )
+    limit = meeting.organisation.max_proxies
+    if len(active_proxies(meeting, holder_id=holder.id)) >= limit:
+        raise _error(
+            "proxy_limit",
+            lazy_gettext(
+                "%(name)s already holds the most proxies the organisation allows (%(limit)s).",
+                name=holder.display_name,
+                limit=limit,
+            ),
+            409,
+        )
+    proxy = Proxy(
+        meeting_id=meeting.id, grantor_id=grantor.id, holder_id=holder.id, recorded_by_id=by.id
+    )
+    db.session.add(proxy)
+    _bump(meeting)
+    return proxy
+
+
+def revoke_proxy(meeting: Meeting, grantor: User) -> None:
+    _require_live(meeting)
+    proxies = active_proxies(meeting, grantor_id=grantor.id)
+    if not proxies:
+        raise _error("no_proxy", lazy_gettext("There is no proxy to withdraw."), 404)
+    for proxy in proxies:
+        proxy.revoked_at = utcnow()
+    _bump(meeting)
+
+
+# --- quorum -------------------------------------------------------------------------------------
+
+
+def quorum(meeting: Meeting) -> dict:
+    """Who is represented against the organisation's rule.
+
+    Ordinary meetings count present members plus the proxies they hold; a network plenary
+    counts member organisations with at least one delegate present.
+    """
+    percent = meeting.organisation.quorum_percent
+    present_ids = select(Attendance.user_id).where(
+        Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None)
+    )
+    present = db.session.scalar(select(func.count()).select_from(present_ids.subquery()))
+    if is_plenary(meeting):
+        eligible = db.session.scalar(
+            select(func.count(NetworkMembership.id)).where(
+                NetworkMembership.network_id == meeting.organisation_id,
+                NetworkMembership.left_at.is_(None),
+            )
+        )
+        represented = db.session.scalar(
+            select(func.count(func.distinct(NetworkMembership.member_id)))
+            .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
+            .where(
+                NetworkMembership.network_id == meeting.organisation_id,
+                NetworkMembership.left_at.is_(None),
+                Delegate.ended_at.is_(None),
+                Delegate.user_id.in_(present_ids),
+            )
+        )
+        proxies, basis = 0, "organisations"
+    else:
+        member_ids = select(Membership.user_id).where(
+            Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
+        )
+        eligible = db.session.scalar(select(func.count()).select_from(member_ids.subquery()))
+        present_members = db.session.scalar(
+            select(func.count(Attendance.id)).where(
+                Attendance.meeting_id == meeting.id,
+                Attendance.left_at.is_(None),
+                Attendance.user_id.in_(member_ids),
+            )
+        )
+        proxies = db.session.scalar(
+            select(func.count(Proxy.id)).where(
+                Proxy.meeting_id == meeting.id, Proxy.revoked_at.is_(None)
+            )
+        )
+        represented, basis = present_members + proxies, "members"
+    required = math.ceil(eligible * percent / 100) if eligible else 0
+    return {
+        "basis": basis,
+        "percent": percent,
+        "eligible": eligible,
+        "present": present,
+        "proxies": proxies,
+        "represented": represented,
+        "required": required,
+        "met": eligible > 0 and represented >= required,
+    }
+
+
+# --- the floor ---------------------------------------------------------------------------------
+
+
+def waiting_requests(meeting: Meeting) -> list[FloorRequest]:
+    return list(
+        db.session.scalars(
+            select(FloorRequest)
+            .where(
+                FloorRequest.meeting_id == meeting.id,
+                FloorRequest.status == FloorStatus.WAITING,
+            )
+            .order_by(FloorRequest.requested_at, FloorRequest.id)
+        )
+    )
+
+
+def current_speech(meeting: Meeting) -> FloorRequest | None:
+    return db.session.scalar(
+        select(FloorRequest).where(
+            FloorRequest.meeting_id == meeting.id, FloorRequest.status == FloorStatus.SPEAKING
+        )
+    )
+
+
+def request_floor(meeting: Meeting, person: User, kind: FloorKind) -> FloorRequest:
+    _require_live(meeting)
+    if not is_present(meeting, person.id):
+        raise _error("not_present", lazy_gettext("Check in first to ask for the floor."), 409)
+    if any(r.user_id == person.id for r in waiting_requests(meeting)):
+        raise _error("already_waiting", lazy_gettext("You are already on the speakers list."), 409)
+    request = FloorRequest(
+        meeting_id=meeting.id,
+        agenda_item_id=meeting.current_item_id,
+        user_id=person.id,
+        kind=kind,
+        requested_at=utcnow(),
+    )
+    db.session.add(request)
+    _bump(meeting)
+    return request
+
+
+def withdraw_floor(meeting: Meeting, person: User) -> None:
+    _require_live(meeting)
+    mine = [r for r in waiting_requests(meeting) if r.user_id == person.id]
+    if not mine:
+        raise _error("not_waiting", lazy_gettext("You are not on the speakers list."), 409)
+    for request in mine:
+        request.status = FloorStatus.WITHDRAWN
+    _bump(meeting)
+
+
+def ordered_queue(meeting: Meeting) -> list[FloorRequest]:
+    """The speakers list in calling order, under the meeting's policy.
+
+    Points of order always go first. First come, first served orders the rest by arrival.
+    Progressive puts people who have not yet spoken in this meeting before those who have
+    (fewest speeches first), and within a tier alternates self-described genders when it
+    can, starting from the gender of the last person called.
+    """
+    waiting = waiting_requests(meeting)
+    first = [r for r in waiting if r.kind == FloorKind.POINT_OF_ORDER]
+    rest = [r for r in waiting if r.kind != FloorKind.POINT_OF_ORDER]
+    if meeting.speaker_policy != SpeakerPolicy.PROGRESSIVE or not rest:
+        return first + rest
+    spoken = dict(
+        db.session.execute(
+            select(FloorRequest.user_id, func.count(FloorRequest.id))
+            .where(
+                FloorRequest.meeting_id == meeting.id,
+                FloorRequest.status.in_([FloorStatus.SPEAKING, FloorStatus.DONE]),
+            )
+            .group_by(FloorRequest.user_id)
+        ).all()
+    )
+    user_ids = {r.user_id for r in rest}
+    last = db.session.scalar(
+        select(FloorRequest.user_id)
+        .where(
+            FloorRequest.meeting_id == meeting.id,
+            FloorRequest.status.in_([FloorStatus.SPEAKING, FloorStatus.DONE]),
+        )
+        .order_by(FloorRequest.started_at.desc(), FloorRequest.id.desc())
+        .limit(1)
+    )
+    if last is not None:
+        user_ids.add(last)
+    genders = dict(
+        db.session.execute(select(User.id, User.gender).where(User.id.in_(user_ids))).all()
+    )
+    previous_gender = genders.get(last)
+    pool = sorted(rest, key=lambda r: (spoken.get(r.user_id, 0), r.requested_at, r.id))
+    ordered: list[FloorRequest] = []
+    while pool:
+        tier = spoken.get(pool[0].user_id, 0)
+        candidates = [r for r in pool if spoken.get(r.user_id, 0) == tier]
+        choice = candidates[0]
+        if previous_gender is not None:
+            different = [
+                r
+                for r in candidates
+                if genders.get(r.user_id) is not None and genders.get(r.user_id) != previous_gender
+            ]
+            if different and genders.get(choice.user_id) in (previous_gender, None):
+                choice = different[0]
+        ordered.append(choice)
+        pool.remove(choice)
+        if genders.get(choice.user_id) is not None:
+            previous_gender = genders[choice.user_id]
+    return first + ordered
+
+
+def call_next(meeting: Meeting) -> FloorRequest:
+    _require_live(meeting)
+    queue = ordered_queue(meeting)
+    if not queue:
+        raise _error("queue_empty", lazy_gettext("Nobody is waiting for the floor."), 409)
+    now = utcnow()
+    speaking = current_speech(meeting)
+    if speaking is not None:
+        speaking.status, speaking.ended_at = FloorStatus.DONE, now
+    chosen = queue[0]
+    chosen.status, chosen.started_at = FloorStatus.SPEAKING, now
+    _bump(meeting)
+    return chosen
+
+
+def end_speech(meeting: Meeting) -> None:
+    _require_live(meeting)
+    speaking = current_speech(meeting)
+    if speaking is None:
+        raise _error("nobody_speaking", lazy_gettext("Nobody has the floor."), 409)
+    speaking.status, speaking.ended_at = FloorStatus.DONE, utcnow()
+    _bump(meeting)
+
+
+# --- what screens show -------------------------------------------------------------------------
+
+
+def _person(user_id: int, names: dict[int, str]) -> dict:
+    return {"user_id": user_id, "name": names.get(user_id, "")}
+
+
+def room_state(meeting: Meeting) -> dict:
+    """Everything the room shows, in one message: what a (re)joining screen needs."""
+    now = utcnow()
+    items = agenda(meeting)
+    speaking = current_speech(meeting)
+    queue = ordered_queue(meeting)
+    ids = {r.user_id for r in queue} | ({speaking.user_id} if speaking else set())
+    names = (
+        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return {
+        "version": meeting.version,
+        "now": iso(now),
+        "meeting": {
+            "id": meeting.id,
+            "title": meeting.title,
+            "kind": meeting.kind.value,
+            "status": meeting.status.value,
+            "starts_at": iso(meeting.starts_at),
+            "planned_end_at": iso(meeting.planned_end_at),
+            "started_at": iso(meeting.started_at),
+            "ended_at": iso(meeting.ended_at),
+            "speaker_policy": meeting.speaker_policy.value,
+            "speaking_limit_seconds": meeting.speaking_limit_seconds,
+        },
+        "current_item_id": meeting.current_item_id,
+        "agenda": [
+            {
+                "id": item.id,
+                "parent_id": item.parent_id,
+                "title": item.title,
+                "kind": item.kind.value,
+                "planned_minutes": item.planned_minutes,
+                "elapsed_seconds": round(item.timer_elapsed, 1),
+                "running_since": iso(item.timer_started_at),
+                "opened": item.opened_at is not None,
+            }
+            for item in items
+        ],
+        "floor": {
+            "speaking": (
+                {
+                    **_person(speaking.user_id, names),
+                    "request_id": speaking.id,
+                    "kind": speaking.kind.value,
+                    "started_at": iso(speaking.started_at),
+                }
+                if speaking
+                else None
+            ),
+            "queue": [
+                {**_person(r.user_id, names), "request_id": r.id, "kind": r.kind.value}
+                for r in queue
+            ],
+        },
+        "attendance": quorum(meeting),
+    }
+
+
+def personal_state(meeting: Meeting, user: User) -> dict:
+    record = attendance_of(meeting, user.id)
+    held = active_proxies(meeting, holder_id=user.id)
+    given = active_proxies(meeting, grantor_id=user.id)
+    return {
+        "user_id": user.id,
+        "present": record is not None and record.left_at is None,
+        "arrived_at": iso(record.arrived_at) if record else None,
+        "minutes_late": minutes_late(meeting, record) if record else None,
+        "proxies_held": [{"user_id": p.grantor_id, "name": p.grantor.display_name} for p in held],
+        "represented_by": (
+            {"user_id": given[0].holder_id, "name": given[0].holder.display_name} if given else None
+        ),
+    }
+
+
+def roster(meeting: Meeting) -> list[dict]:
+    """Every participant with their attendance, for the people who record it."""
+    people = db.session.execute(
+        select(User.id, User.display_name)
+        .where(User.id.in_(participants_query(meeting)))
+        .order_by(func.lower(User.display_name))
+    ).all()
+    records = {
+        a.user_id: a
+        for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    holders = {
+        p.grantor_id: p.holder_id
+        for p in db.session.scalars(
+            select(Proxy).where(Proxy.meeting_id == meeting.id, Proxy.revoked_at.is_(None))
+        )
+    }
+    rows = []
+    for user_id, name in people:
+        record = records.get(user_id)
+        rows.append(
+            {
+                "user_id": user_id,
+                "name": name,
+                "present": record is not None and record.left_at is None,
+                "arrived_at": iso(record.arrived_at) if record else None,
+                "left_at": iso(record.left_at) if record else None,
+                "minutes_late": minutes_late(meeting, record) if record else None,
+                "represented_by": holders.get(user_id),
+            }
+        )
+    return rows
