@@ -5,6 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from assembly.accounts.models import Gender
+from assembly.meetings.models import (
+    AgendaItemKind,
+    AgendaItemState,
+    MeetingKind,
+    MeetingStatus,
+    RecurrenceUnit,
+    SpeakerPolicy,
+)
 from assembly.organisations.models import MembershipEventKind, OrganisationKind, Role
 from assembly.permissions import DELEGATE
 
@@ -26,6 +34,28 @@ LABELS = {
     MembershipEventKind.JOINED: _l("joined"),
     MembershipEventKind.ROLE_CHANGED: _l("role changed"),
     MembershipEventKind.REMOVED: _l("removed"),
+    MeetingKind.ORDINARY: _l("Ordinary assembly"),
+    MeetingKind.EXTRAORDINARY: _l("Extraordinary assembly"),
+    MeetingKind.WORKSHOP: _l("Problematisation workshop"),
+    MeetingKind.PLENARY: _l("Network plenary"),
+    MeetingKind.WORKING: _l("Working meeting"),
+    MeetingStatus.DRAFT: _l("Draft"),
+    MeetingStatus.CONVENED: _l("Convened"),
+    MeetingStatus.LIVE: _l("In progress"),
+    MeetingStatus.CLOSED: _l("Closed"),
+    SpeakerPolicy.FIRST_COME: _l("First come, first served"),
+    SpeakerPolicy.PROGRESSIVE: _l("Progressive (those who spoke less go first)"),
+    AgendaItemKind.INFORMATION: _l("Information"),
+    AgendaItemKind.DEBATE: _l("Debate"),
+    AgendaItemKind.DECISION: _l("Decision"),
+    AgendaItemKind.QUESTION: _l("Problematisation question"),
+    AgendaItemKind.COMMITMENTS_REVIEW: _l("Review of commitments"),
+    AgendaItemKind.OTHER: _l("Other matter"),
+    AgendaItemState.PROPOSED: _l("Waiting for the facilitator"),
+    AgendaItemState.ACCEPTED: _l("Accepted"),
+    AgendaItemState.DECLINED: _l("Declined"),
+    RecurrenceUnit.WEEKS: _l("weeks"),
+    RecurrenceUnit.MONTHS: _l("months"),
 }
 
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from assembly.accounts.models import EMAIL_MAX
 from assembly.core.forms import strip
 from assembly.core.labels import choices
 from assembly.organisations.models import OrganisationKind, Role
+from assembly.organisations.service import PROXIES_MAX, PROXIES_MIN, QUORUM_MAX, QUORUM_MIN
 
 NAME_MAX = 160
 DESCRIPTION_MAX = 5000
@@ -26,6 +27,27 @@ class OrganisationEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     description = TextAreaField(
         _l("Description (Markdown)"), validators=[Optional(), Length(max=DESCRIPTION_MAX)]
+    )
+    # The meeting rules. A field left out of the request keeps its value; an empty one is an error.
+    quorum_percent = IntegerField(
+        _l("Quorum (per cent of members present)"),
+        validators=[
+            NumberRange(
+                min=QUORUM_MIN,
+                max=QUORUM_MAX,
+                message=_l("Enter a whole number between %(min)s and %(max)s."),
+            )
+        ],
+    )
+    max_proxies = IntegerField(
+        _l("Proxies one member may hold"),
+        validators=[
+            NumberRange(
+                min=PROXIES_MIN,
+                max=PROXIES_MAX,
+                message=_l("Enter a whole number between %(min)s and %(max)s."),
+            )
+        ],
     )
 
 

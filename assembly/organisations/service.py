@@ -156,9 +156,38 @@ def organisation_by_slug(slug: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
-def update_organisation(organisation: Organisation, *, name: str, description: str) -> None:
+QUORUM_MIN, QUORUM_MAX = 1, 100
+PROXIES_MIN, PROXIES_MAX = 0, 10
+
+
+class InvalidMeetingRules(DomainError):
+    code = "invalid_meeting_rules"
+
+    def default_message(self):
+        return lazy_gettext(
+            "The quorum must be between 1 and 100 per cent, and proxies between 0 and 10."
+        )
+
+
+def update_organisation(
+    organisation: Organisation,
+    *,
+    name: str,
+    description: str,
+    quorum_percent: int | None = None,
+    max_proxies: int | None = None,
+) -> None:
+    """Name, description and, if given, the meeting rules (quorum and proxies per member)."""
+    if quorum_percent is not None and not QUORUM_MIN <= quorum_percent <= QUORUM_MAX:
+        raise InvalidMeetingRules()
+    if max_proxies is not None and not PROXIES_MIN <= max_proxies <= PROXIES_MAX:
+        raise InvalidMeetingRules()
     organisation.name = name.strip()
     organisation.description = description
+    if quorum_percent is not None:
+        organisation.quorum_percent = quorum_percent
+    if max_proxies is not None:
+        organisation.max_proxies = max_proxies
 
 
 # --- memberships -----------------------------------------------------------------------------

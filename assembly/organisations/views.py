@@ -110,7 +110,11 @@ def edit(slug: str):
     form = OrganisationEditForm(obj=organisation)
     if form.validate_on_submit():
         service.update_organisation(
-            organisation, name=form.name.data, description=form.description.data or ""
+            organisation,
+            name=form.name.data,
+            description=form.description.data or "",
+            quorum_percent=form.quorum_percent.data,
+            max_proxies=form.max_proxies.data,
         )
         db.session.commit()
         flash(_("Saved."), "success")

@@ -1,0 +1,740 @@
+"""Preparing meetings: list, create, agenda, proposals, templates, series, convening."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from assembly.core.clock import utcnow
+from assembly.core.errors import DomainError
+from assembly.extensions import db
+from assembly.meetings import service
+from assembly.meetings.forms import (
+    AgendaItemForm,
+    CopyAgendaForm,
+    MeetingForm,
+    ProposalForm,
+    SaveTemplateForm,
+    SeriesForm,
+    TemplateChoiceForm,
+)
+from assembly.meetings.models import (
+    AgendaItem,
+    AgendaItemKind,
+    AgendaItemState,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    RecurrenceUnit,
+    SpeakerPolicy,
+)
+from assembly.organisations.forms import ConfirmForm
+from assembly.organisations.models import Organisation
+from assembly.organisations.service import organisation_by_slug
+from assembly.permissions import Action, authorise, authorise_meeting, can, can_in_meeting
+
+bp = Blueprint("meetings", __name__)
+
+# Which form field shows a refusal from the service.
+_ERROR_FIELDS = {
+    "end_before_start": "ends",
+    "bad_link": "online_link",
+    "plenary_only_for_networks": "kind",
+    "not_a_member": ("facilitator", "presenter"),
+    "invalid_series": "ends_on",
+    "invalid_parent": "parent",
+    "has_sub_items": "parent",
+    "unknown_template": "template",
+}
+
+
+def _organisation(slug: str, action: Action = Action.VIEW_MEETINGS) -> Organisation:
+    organisation = organisation_by_slug(slug)
+    authorise(current_user, action, organisation)
+    return organisation
+
+
+def _meeting(slug: str, meeting_id: int, action: Action = Action.VIEW_MEETINGS) -> Meeting:
+    organisation = organisation_by_slug(slug)
+    meeting = service.meeting_in(organisation, meeting_id) if organisation else None
+    authorise_meeting(current_user, action, meeting)
+    return meeting
+
+
+def _item(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = service.item_in(meeting, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _to_detail(meeting: Meeting, anchor: str | None = None):
+    url = url_for("meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id)
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _refuse(error: DomainError, meeting: Meeting):
+    db.session.rollback()
+    flash(str(error), "error")
+    return _to_detail(meeting)
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _person(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def _show_error(form, error: DomainError) -> None:
+    names = _ERROR_FIELDS.get(error.code, ())
+    names = (names,) if isinstance(names, str) else names
+    field = next((form[name] for name in names if name in form), None)
+    if field is None:
+        field = next(iter(f for f in form if f.type not in ("CSRFTokenField", "HiddenField")))
+    field.errors = [*field.errors, str(error)]
+
+
+# --- list, create, edit ----------------------------------------------------------------------
+
+
+@bp.get("/o/<slug>/meetings")
+@login_required
+def index(slug: str):
+    organisation = _organisation(slug)
+    prepare = can(current_user, Action.PREPARE_MEETINGS, organisation)
+    now = utcnow()
+    if prepare and service.schedule_all_series(organisation, now):
+        db.session.commit()
+    return render_template(
+        "meetings/index.html",
+        organisation=organisation,
+        upcoming=service.upcoming_meetings(organisation, now, include_drafts=prepare),
+        past=service.past_meetings(organisation, now, include_drafts=prepare),
+        series=service.series_of(organisation) if prepare else [],
+        series_active=lambda s: service.series_active(s, now),
+        can_prepare=prepare,
+    )
+
+
+def _meeting_values(form: MeetingForm) -> dict:
+    starts_at = service.from_local(form.date.data, form.starts.data)
+    return {
+        "title": form.title.data,
+        "kind": MeetingKind(form.kind.data),
+        "starts_at": starts_at,
+        "planned_end_at": service.from_local(form.date.data, form.ends.data),
+        "place": form.place.data or "",
+        "online_link": form.online_link.data or "",
+        "facilitator_id": _person(form.facilitator.data),
+        "secretary_id": _person(form.secretary.data),
+        "speaker_policy": SpeakerPolicy(form.speaker_policy.data),
+        "speaking_limit_seconds": form.speaking_limit_seconds.data,
+    }
+
+
+@bp.route("/o/<slug>/meetings/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    defaults = {}
+    if request.method == "GET":
+        template_key = request.args.get("template", "")
+        default_kind = service.template_kind(organisation, template_key) or (
+            MeetingKind.PLENARY if organisation.is_network else MeetingKind.ORDINARY
+        )
+        defaults = {
+            "date": service.to_local(utcnow()).date() + timedelta(days=7),
+            "starts": time(18, 0),
+            "ends": time(20, 0),
+            "kind": default_kind.value,
+            "template": template_key,
+        }
+    form = MeetingForm(data=defaults).setup(organisation, with_template=True)
+    if form.validate_on_submit():
+        try:
+            meeting = service.create_meeting(
+                organisation,
+                **_meeting_values(form),
+                created_by=current_user,
+                template_key=form.template.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("The meeting has been created as a draft. Prepare its agenda, then convene it."),
+                "success",
+            )
+            return _to_detail(meeting)
+    return render_template(
+        "meetings/form.html", organisation=organisation, form=form, meeting=None
+    ), 400 if form.errors else 200
+
+
+@bp.route("/o/<slug>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    organisation = meeting.organisation
+    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.CONVENED):
+        return _refuse(service.MeetingNotEditable(), meeting)
+    starts, ends = service.to_local(meeting.starts_at), service.to_local(meeting.planned_end_at)
+    form = MeetingForm(
+        data={
+            "title": meeting.title,
+            "kind": MeetingKind(meeting.kind).value,
+            "date": starts.date(),
+            "starts": starts.time(),
+            "ends": ends.time(),
+            "place": meeting.place,
+            "online_link": meeting.online_link,
+            "facilitator": str(meeting.facilitator_id or ""),
+            "secretary": str(meeting.secretary_id or ""),
+            "speaker_policy": SpeakerPolicy(meeting.speaker_policy).value,
+            "speaking_limit_seconds": meeting.speaking_limit_seconds,
+        }
+    ).setup(organisation, with_template=False)
+    if form.validate_on_submit():
+        try:
+            service.update_meeting(meeting, **_meeting_values(form))
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return _to_detail(meeting)
+    return render_template(
+        "meetings/form.html", organisation=organisation, form=form, meeting=meeting
+    ), 400 if form.errors else 200
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/delete")
+@login_required
+def delete(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    _confirmed()
+    try:
+        service.delete_meeting(meeting)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("The draft has been deleted."), "info")
+    return redirect(url_for("meetings.index", slug=slug))
+
+
+# --- one meeting -----------------------------------------------------------------------------
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/")
+@login_required
+def detail(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    if service.mark_meeting_read(current_user, meeting):
+        db.session.commit()
+    return _detail_page(meeting)
+
+
+def _detail_page(meeting: Meeting, status: int = 200, **forms):
+    organisation = meeting.organisation
+    prepare = can_in_meeting(current_user, Action.PREPARE_MEETINGS, meeting)
+    plan = service.agenda_plan(meeting)
+    context = {
+        "organisation": organisation,
+        "meeting": meeting,
+        "plan": plan,
+        "item_minutes": service.item_minutes,
+        "can_prepare": prepare,
+        "agenda_open": meeting.status != MeetingStatus.CLOSED,
+        "reorder": prepare and meeting.status != MeetingStatus.CLOSED,
+        "editable": meeting.status in (MeetingStatus.DRAFT, MeetingStatus.CONVENED),
+        "proposals_open": meeting.status in (MeetingStatus.DRAFT, MeetingStatus.CONVENED),
+        "can_propose": can_in_meeting(current_user, Action.PROPOSE_AGENDA_ITEM, meeting),
+        "my_proposals": service.proposals_by(meeting, current_user),
+        "confirm": ConfirmForm(),
+        "States": AgendaItemState,
+    }
+    context["proposal_form"] = forms.get("proposal_form") or ProposalForm(prefix="proposal")
+    if prepare:
+        context["pending"] = service.pending_proposals(meeting)
+        context["item_form"] = (forms.get("item_form") or AgendaItemForm(prefix="item")).setup(
+            organisation, plan.tree
+        )
+        template_form = TemplateChoiceForm(prefix="tpl")
+        template_form.template.choices = service.template_choices(organisation)
+        context["template_form"] = template_form
+        copy_form = CopyAgendaForm(prefix="copy")
+        copy_form.source.choices = [
+            (str(m.id), f"{m.title} ({_date(m)})") for m in service.copy_sources(meeting)
+        ]
+        context["copy_form"] = copy_form
+        context["save_form"] = forms.get("save_form") or SaveTemplateForm(prefix="save")
+        context["projector_url"] = url_for(
+            "live.projector", token=meeting.projector_token, _external=True
+        )
+    return render_template("meetings/detail.html", **context), status
+
+
+def _date(meeting: Meeting) -> str:
+    return format_date(meeting.starts_at, "medium")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/convene")
+@login_required
+def convene(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    _confirmed()
+    try:
+        people = service.convene(meeting)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(
+        _("The meeting has been convened. %(count)s people were notified.", count=len(people)),
+        "success",
+    )
+    return _to_detail(meeting)
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/meeting.ics")
+@login_required
+def ics(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    return Response(
+        service.calendar_file(meeting),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
+    )
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/print")
+@login_required
+def printable(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    return render_template(
+        "meetings/print.html",
+        organisation=meeting.organisation,
+        meeting=meeting,
+        plan=service.agenda_plan(meeting),
+        item_minutes=service.item_minutes,
+    )
+
+
+# --- agenda items ----------------------------------------------------------------------------
+
+
+def _item_values(form: AgendaItemForm) -> dict:
+    return {
+        "title": form.title.data,
+        "kind": AgendaItemKind(form.kind.data),
+        "planned_minutes": form.planned_minutes.data,
+        "description": form.description.data or "",
+        "presenter_id": _person(form.presenter.data),
+        "parent_id": _person(form.parent.data),
+    }
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/items")
+@login_required
+def add_item(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    form = AgendaItemForm(prefix="item").setup(meeting.organisation, service.agenda_tree(meeting))
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, item_form=form)
+    try:
+        item = service.add_item(meeting, **_item_values(form))
+    except DomainError as error:
+        if isinstance(error, service.MeetingClosed):
+            return _refuse(error, meeting)
+        db.session.rollback()
+        _show_error(form, error)
+        return _detail_page(meeting, error.status, item_form=form)
+    db.session.commit()
+    flash(_("Added to the agenda: %(title)s", title=item.title), "success")
+    return _to_detail(meeting, "agenda")
+
+
+@bp.route("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(slug: str, meeting_id: int, item_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    item = _item(meeting, item_id)
+    if meeting.status == MeetingStatus.CLOSED:
+        return _refuse(service.MeetingClosed(), meeting)
+    form = AgendaItemForm(
+        data={
+            "title": item.title,
+            "kind": AgendaItemKind(item.kind).value,
+            "planned_minutes": item.planned_minutes,
+            "description": item.description,
+            "presenter": str(item.presenter_id or ""),
+            "parent": str(item.parent_id or ""),
+        }
+    ).setup(meeting.organisation, service.agenda_tree(meeting), item=item)
+    if form.validate_on_submit():
+        try:
+            service.update_item(item, **_item_values(form))
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return _to_detail(meeting, "agenda")
+    return render_template(
+        "meetings/item_form.html",
+        organisation=meeting.organisation,
+        meeting=meeting,
+        item=item,
+        form=form,
+        States=AgendaItemState,
+    ), 400 if form.errors else 200
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/delete")
+@login_required
+def delete_item(slug: str, meeting_id: int, item_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    item = _item(meeting, item_id)
+    _confirmed()
+    title = item.title
+    try:
+        service.delete_item(item)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("Removed from the agenda: %(title)s", title=title), "info")
+    return _to_detail(meeting, "agenda")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/move/<direction>")
+@login_required
+def move_item(slug: str, meeting_id: int, item_id: int, direction: str):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    item = _item(meeting, item_id)
+    offsets = {"up": -1, "down": 1}
+    if direction not in offsets:
+        abort(404)
+    _confirmed()
+    try:
+        service.move_item(item, offsets[direction])
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    return _to_detail(meeting, f"item-{item.id}")
+
+
+def _json_error(error: DomainError):
+    db.session.rollback()
+    return jsonify(error={"code": error.code, "message": str(error)}), error.status
+
+
+def _json_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/order")
+@login_required
+def reorder(slug: str, meeting_id: int):
+    """Drag and drop: {"parent": null or an item id, "order": [ids of its items]}."""
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error(service.BadPayload())
+    parent, order = payload.get("parent"), payload.get("order")
+    if (parent is not None and not _json_int(parent)) or not (
+        isinstance(order, list) and all(_json_int(i) for i in order)
+    ):
+        return _json_error(service.InvalidOrder())
+    try:
+        service.reorder(meeting, parent, order)
+    except DomainError as error:
+        return _json_error(error)
+    db.session.commit()
+    return jsonify(parent=parent, order=order)
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/proposals")
+@login_required
+def propose(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PROPOSE_AGENDA_ITEM)
+    form = ProposalForm(prefix="proposal")
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, proposal_form=form)
+    try:
+        service.propose_item(
+            meeting,
+            current_user,
+            title=form.title.data,
+            description=form.description.data or "",
+            planned_minutes=form.planned_minutes.data,
+        )
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("Your proposal has been sent. The facilitator will accept or decline it."), "success")
+    return _to_detail(meeting, "proposals")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/accept")
+@login_required
+def accept(slug: str, meeting_id: int, item_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    item = _item(meeting, item_id)
+    _confirmed()
+    try:
+        service.accept_proposal(item)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("Accepted into the agenda: %(title)s", title=item.title), "success")
+    return _to_detail(meeting, "proposals")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/decline")
+@login_required
+def decline(slug: str, meeting_id: int, item_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    item = _item(meeting, item_id)
+    _confirmed()
+    try:
+        service.decline_proposal(item)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("Declined: %(title)s", title=item.title), "info")
+    return _to_detail(meeting, "proposals")
+
+
+# --- templates and copies --------------------------------------------------------------------
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/template")
+@login_required
+def apply_template(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    form = TemplateChoiceForm(prefix="tpl")
+    if not form.validate_on_submit():
+        flash(_("Choose a template."), "error")
+        return _to_detail(meeting)
+    try:
+        added = service.apply_template(meeting, form.template.data)
+    except service.UnknownTemplate:
+        abort(404)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("%(count)s items were added to the agenda.", count=added), "success")
+    return _to_detail(meeting, "agenda")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/copy")
+@login_required
+def copy_agenda(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    form = CopyAgendaForm(prefix="copy")
+    if not form.validate_on_submit() or not str(form.source.data).isdigit():
+        flash(_("Choose the meeting to copy from."), "error")
+        return _to_detail(meeting)
+    source = service.meeting_in(meeting.organisation, int(form.source.data))
+    if source is None:
+        abort(404)
+    try:
+        added = service.copy_agenda(meeting, source)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("%(count)s items were added to the agenda.", count=added), "success")
+    return _to_detail(meeting, "agenda")
+
+
+@bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/save-template")
+@login_required
+def save_template(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
+    form = SaveTemplateForm(prefix="save")
+    if not form.validate_on_submit():
+        return _detail_page(meeting, 400, save_form=form)
+    try:
+        template = service.save_as_template(meeting, form.name.data)
+    except DomainError as error:
+        return _refuse(error, meeting)
+    db.session.commit()
+    flash(_("The agenda has been saved as the template %(name)s.", name=template.name), "success")
+    return _to_detail(meeting)
+
+
+@bp.get("/o/<slug>/meetings/templates")
+@login_required
+def templates(slug: str):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    return render_template(
+        "meetings/templates.html",
+        organisation=organisation,
+        builtin=service.builtin_templates(organisation),
+        saved=service.saved_templates(organisation),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/o/<slug>/meetings/templates/<int:template_id>/delete")
+@login_required
+def delete_template(slug: str, template_id: int):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    template = service.template_in(organisation, template_id)
+    if template is None:
+        abort(404)
+    _confirmed()
+    service.delete_template(template)
+    db.session.commit()
+    flash(_("The template has been deleted."), "info")
+    return redirect(url_for("meetings.templates", slug=slug))
+
+
+# --- series ----------------------------------------------------------------------------------
+
+
+@bp.route("/o/<slug>/meetings/series/new", methods=["GET", "POST"])
+@login_required
+def create_series(slug: str):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    defaults = {}
+    if request.method == "GET":
+        defaults = {
+            "first_date": service.to_local(utcnow()).date() + timedelta(days=7),
+            "starts": time(18, 0),
+            "ends": time(20, 0),
+            "kind": (
+                MeetingKind.PLENARY if organisation.is_network else MeetingKind.ORDINARY
+            ).value,
+        }
+    form = SeriesForm(data=defaults).setup(organisation)
+    if form.validate_on_submit():
+        first = service.from_local(form.first_date.data, form.starts.data)
+        end = service.from_local(form.first_date.data, form.ends.data)
+        try:
+            series = service.create_series(
+                organisation,
+                title=form.title.data,
+                kind=MeetingKind(form.kind.data),
+                every=form.every.data,
+                unit=RecurrenceUnit(form.unit.data),
+                first_starts_at=first,
+                duration_minutes=round((end - first).total_seconds() / 60),
+                place=form.place.data or "",
+                ahead=form.ahead.data,
+                ends_on=service.end_of_local_day(form.ends_on.data) if form.ends_on.data else None,
+                template_key=form.template.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The series has been created with its next meetings, as drafts."), "success")
+            return redirect(url_for("meetings.series", slug=slug, series_id=series.id))
+    return render_template(
+        "meetings/series_form.html", organisation=organisation, form=form
+    ), 400 if form.errors else 200
+
+
+@bp.get("/o/<slug>/meetings/series/<int:series_id>")
+@login_required
+def series(slug: str, series_id: int):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    found = service.series_in(organisation, series_id)
+    if found is None:
+        abort(404)
+    now = utcnow()
+    if service.series_active(found, now) and service.schedule_series(found, now):
+        db.session.commit()
+    return render_template(
+        "meetings/series.html",
+        organisation=organisation,
+        series=found,
+        meetings=service.series_meetings(found),
+        active=service.series_active(found, now),
+        first_local=service.to_local(found.first_starts_at),
+        ends_on_local=service.to_local(found.ends_on) if found.ends_on else None,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/o/<slug>/meetings/series/<int:series_id>/stop")
+@login_required
+def stop_series(slug: str, series_id: int):
+    organisation = _organisation(slug, Action.PREPARE_MEETINGS)
+    found = service.series_in(organisation, series_id)
+    if found is None:
+        abort(404)
+    _confirmed()
+    removed = service.stop_series(found, utcnow())
+    db.session.commit()
+    flash(
+        _(
+            "The series has ended. %(count)s future drafts were removed; convened meetings stay.",
+            count=removed,
+        ),
+        "info",
+    )
+    return redirect(url_for("meetings.series", slug=slug, series_id=series_id))
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render_template(
+        "meetings/notifications.html",
+        notifications=service.notifications_for(current_user),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):
+    notification = service.notification_of(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    _confirmed()
+    service.mark_read(notification)
+    db.session.commit()
+    meeting = notification.meeting
+    if meeting is None:
+        return redirect(url_for("meetings.notifications"))
+    return _to_detail(meeting)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    _confirmed()
+    service.mark_all_read(current_user)
+    db.session.commit()
+    flash(_("All notifications are marked as read."), "info")
+    return redirect(url_for("meetings.notifications"))
