@@ -107,7 +107,8 @@ def _init_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
-    import assembly.live.events  # noqa: F401
+    import assembly.live.events
+    import assembly.voting.events  # noqa: F401
 
     socketio.init_app(
         app,
@@ -116,9 +117,17 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         manage_session=False,
     )
-    from assembly.live.broadcast import broadcaster
+    from assembly.live.broadcast import broadcaster, send_touched
+    from assembly.voting.writer import writer
 
     broadcaster.init_app(app)
+    writer.init_app(app)
+
+    @app.after_request
+    def broadcast_committed_changes(response):
+        if response.status_code < 400:
+            send_touched()
+        return response
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -132,12 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_bp)
     app.register_blueprint(live_bp)
 
-    try:  # the meetings blueprint (preparation) is being built alongside
-        from assembly.meetings.views import bp as meetings_bp
-    except ImportError:
-        meetings_bp = None
-    if meetings_bp is not None:
-        app.register_blueprint(meetings_bp)
+    from assembly.meetings.views import bp as meetings_bp
+
+    app.register_blueprint(meetings_bp)
 
 
 def _wants_json() -> bool:
@@ -200,12 +206,15 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from assembly.accounts.models import Gender
     from assembly.core.labels import label
     from assembly.core.text import render_markdown
+    from assembly.meetings.service import unread_count
     from assembly.organisations.service import places_of
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["gender_label"] = lambda value: label(Gender(value))
 
     @app.context_processor
     def inject():
@@ -214,6 +223,9 @@ def _register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "my_places": places,
             "get_locale": get_locale,
+            "unread_notifications": unread_count(current_user)
+            if current_user.is_authenticated
+            else 0,
         }
 
 

@@ -39,6 +39,8 @@ def config_for(database_url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Many people log in from 127.0.0.1 in one test; the limit's own tests lower it again.
+        "LOGIN_RATE_LIMIT": "1000 per minute",
         "REDIS_URL": None,
         "MAIL_SERVER": None,
         # Still Argon2id, at a cost that keeps hundreds of sign-ups in a test run quick.
@@ -280,3 +282,101 @@ def socket_for(app):
     for sock in clients:
         if sock.is_connected():
             sock.disconnect()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, _schema):
+    """One real `assembly serve` process (gevent) for the session, on the test database."""
+    from tests.live import ServerProcess
+
+    server = ServerProcess(database_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_client(live_server):
+    """Connects real python-socketio clients to the live server; closes them afterwards."""
+    from tests.live import LiveClient
+
+    clients = []
+
+    def factory(person=None, meeting=None, *, server=None, projector=False):
+        client = LiveClient(
+            (server or live_server).url,
+            None if projector else person,
+            meeting_id=None if projector else meeting.id,
+            projector_token=meeting.projector_token if projector else None,
+        )
+        clients.append(client)
+        return client.connect()
+
+    yield factory
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The real Redis of this machine; its absence fails the tests that need it, loudly."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis is required at {REDIS_URL} for multi-process tests: {error}")
+    return REDIS_URL
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail(f"Browser tests need Debian's Chromium at {path}: apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """Opens a page in a fresh browser context (its own cookies), logged in as `person`."""
+    contexts = []
+
+    def factory(person=None, *, width=390, height=844):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="es-AR", base_url=live_server.url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        if person is not None:
+            page.goto("/login")
+            page.fill("#email", person.email)
+            page.fill("#password", person.password)
+            page.click("main button[type=submit]")
+            page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()

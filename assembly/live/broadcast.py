@@ -18,6 +18,27 @@ from assembly.extensions import db, socketio
 log = logging.getLogger(__name__)
 
 
+_TOUCHED = "assembly.touched_meetings"
+
+
+def touch(meeting) -> None:
+    """Record a change the room will see: bump the version, send the state after the commit."""
+    from assembly.meetings.models import Meeting
+
+    meeting.version = Meeting.version + 1
+    db.session.info.setdefault(_TOUCHED, set()).add(meeting.id)
+
+
+def send_touched() -> None:
+    """After a request or event committed: schedule the state of every meeting it changed."""
+    for meeting_id in db.session.info.pop(_TOUCHED, ()):
+        broadcaster.mark(meeting_id)
+
+
+def forget_touched() -> None:
+    db.session.info.pop(_TOUCHED, None)
+
+
 def room(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 

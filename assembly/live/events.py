@@ -21,7 +21,13 @@ from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db, socketio
 from assembly.live import service
-from assembly.live.broadcast import broadcaster, person_room, room, staff_room
+from assembly.live.broadcast import (
+    forget_touched,
+    person_room,
+    room,
+    send_touched,
+    staff_room,
+)
 from assembly.meetings.models import CheckInMethod, FloorKind, Meeting
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
 
@@ -75,6 +81,7 @@ def live_event(name: str):
                 return {"ok": True, **(fn(payload) or {})}
             except Exception as error:
                 db.session.rollback()
+                forget_touched()
                 if not isinstance(error, DomainError | HTTPException | IntegrityError):
                     log.exception("Socket event %s failed", name)
                 body = _error_body(name, error)
@@ -138,7 +145,7 @@ def _changed(meeting: Meeting, *people: User) -> dict:
     db.session.commit()
     for person in {p.id: p for p in people}.values():
         socketio.emit("you", service.personal_state(meeting, person), to=person_room(person.id))
-    broadcaster.mark(meeting.id)
+    send_touched()
     return {"version": meeting.version}
 
 
@@ -173,6 +180,13 @@ def join(payload: dict) -> dict:
         answer["roster"] = service.roster(meeting)
     answer["you"] = service.personal_state(meeting, db.session.get(User, current_user.id))
     return answer
+
+
+@live_event("present_people")
+def present_people(payload: dict):
+    """Who is in the room now: for an absent member choosing who holds their proxy."""
+    meeting = _meeting(payload, Action.TAKE_PART)
+    return {"people": service.present_people(meeting)}
 
 
 @live_event("meeting_start")

@@ -16,6 +16,7 @@ from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db
+from assembly.live.broadcast import touch
 from assembly.meetings.models import (
     AgendaItem,
     AgendaItemState,
@@ -43,7 +44,7 @@ def not_live():
 
 
 def _bump(meeting: Meeting) -> None:
-    meeting.version = Meeting.version + 1
+    touch(meeting)
 
 
 def _require_live(meeting: Meeting) -> None:
@@ -615,7 +616,14 @@ def room_state(meeting: Meeting) -> dict:
             ],
         },
         "attendance": quorum(meeting),
+        "polls": _polls(meeting),
     }
+
+
+def _polls(meeting: Meeting) -> list[dict]:
+    from assembly.voting.service import meeting_polls, poll_state
+
+    return [poll_state(poll) for poll in meeting_polls(meeting.id)]
 
 
 def personal_state(meeting: Meeting, user: User) -> dict:
@@ -632,6 +640,16 @@ def personal_state(meeting: Meeting, user: User) -> dict:
             {"user_id": given[0].holder_id, "name": given[0].holder.display_name} if given else None
         ),
     }
+
+
+def present_people(meeting: Meeting) -> list[dict]:
+    rows = db.session.execute(
+        select(User.id, User.display_name)
+        .join(Attendance, Attendance.user_id == User.id)
+        .where(Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None))
+        .order_by(func.lower(User.display_name))
+    ).all()
+    return [{"user_id": user_id, "name": name} for user_id, name in rows]
 
 
 def roster(meeting: Meeting) -> list[dict]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import segno
+from flask import Blueprint, abort, make_response, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from assembly.extensions import db
+from assembly.live.participation import meeting_figures, organisation_trend
 from assembly.meetings.models import Meeting
-from assembly.permissions import Action, authorise_meeting, can_in_meeting
+from assembly.organisations.service import organisation_by_slug
+from assembly.permissions import Action, authorise, authorise_meeting, can_in_meeting
 
 bp = Blueprint("live", __name__)
 
@@ -36,7 +40,51 @@ def room(slug: str, meeting_id: int):
 
 @bp.get("/projector/<token>")
 def projector(token: str):
-    meeting = db.session.scalar(select(Meeting).where(Meeting.projector_token == token))
+    meeting = db.session.scalar(select(Meeting).where(Meeting.projector_token == token[:64]))
     if meeting is None:
         abort(404)
-    return render_template("live/projector.html", meeting=meeting, token=token)
+    check_in_url = url_for(
+        "live.room",
+        slug=meeting.organisation.slug,
+        meeting_id=meeting.id,
+        checkin="qr",
+        _external=True,
+    )
+    qr = segno.make(check_in_url, error="m")
+    svg = qr.svg_inline(scale=6, dark="#1b1b1f", light="#ffffff", border=2, omitsize=True)
+    response = make_response(
+        render_template(
+            "live/projector.html",
+            meeting=meeting,
+            token=token,
+            check_in_url=check_in_url,
+            qr_svg=Markup(svg),
+        )
+    )
+    # The secret is in the URL: keep it out of referrers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/participation")
+@login_required
+def participation(slug: str, meeting_id: int):
+    meeting = meeting_in(slug, meeting_id)
+    authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
+    return render_template(
+        "live/participation.html",
+        meeting=meeting,
+        organisation=meeting.organisation,
+        figures=meeting_figures(meeting),
+    )
+
+
+@bp.get("/o/<slug>/participation")
+@login_required
+def trend(slug: str):
+    organisation = organisation_by_slug(slug)
+    authorise(current_user, Action.VIEW_MEETINGS, organisation)
+    return render_template(
+        "live/trend.html", organisation=organisation, rows=organisation_trend(organisation)
+    )
