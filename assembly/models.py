@@ -3,3 +3,4 @@
 from assembly.accounts import models as accounts  # noqa: F401
 from assembly.meetings import models as meetings  # noqa: F401
 from assembly.organisations import models as organisations  # noqa: F401
+from assembly.voting import models as voting  # noqa: F401

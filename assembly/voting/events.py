@@ -1,0 +1,96 @@
+"""Socket.IO handlers for polls: open, vote, close. Thin; see voting/service.py and writer.py."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from assembly.core.errors import DomainError
+from assembly.extensions import db
+from assembly.live.events import BadPayload, _changed, _int, live_event
+from assembly.meetings.models import Meeting
+from assembly.permissions import Action, authorise_meeting, can_in_meeting
+from assembly.voting import counting, service
+from assembly.voting.models import Poll, PollStatus
+from assembly.voting.writer import Cast, Close, writer
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _poll(payload: dict, action: Action) -> tuple[Poll, Meeting]:
+    poll = db.session.get(Poll, _int(payload, "poll_id"))
+    meeting = db.session.get(Meeting, poll.meeting_id) if poll and poll.meeting_id else None
+    authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
+    if poll.status == PollStatus.DRAFT and not can_in_meeting(
+        current_user, Action.RUN_MEETINGS, meeting
+    ):
+        raise NotFound()  # drafts are for those preparing them; to others they do not exist
+    authorise_meeting(current_user, action, meeting)
+    return poll, meeting
+
+
+@live_event("poll_open")
+def poll_open(payload: dict):
+    poll, meeting = _poll(payload, Action.RUN_MEETINGS)
+    service.open_poll(poll)
+    return _changed(meeting)
+
+
+@live_event("poll_close")
+def poll_close(payload: dict):
+    poll, _meeting = _poll(payload, Action.RUN_MEETINGS)
+    poll_id = poll.id
+    db.session.remove()  # the writer does the work; hold no connection while waiting
+    result = writer.submit(Close(poll_id))
+    return {"result": result}
+
+
+@live_event("vote")
+def vote(payload: dict):
+    poll, _meeting = _poll(payload, Action.TAKE_PART)
+    client_id = payload.get("client_id")
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field="client_id")
+        )
+    if poll.status != PollStatus.OPEN:
+        if poll.status == PollStatus.DRAFT:
+            raise DomainError(
+                lazy_gettext("The poll is not open yet."), code="poll_not_open", status=409
+            )
+        raise service.poll_closed_error()
+    keys = service.voter_keys_for(poll, current_user.id)
+    wanted = payload.get("voter_key")
+    if wanted is None:
+        voter_key = keys[0] if keys else None
+    else:
+        voter_key = wanted if wanted in keys else None
+    if voter_key is None:
+        raise DomainError(
+            lazy_gettext("You cannot cast this vote: it is not yours, nor a proxy you hold."),
+            code="not_eligible",
+            status=403,
+        )
+    try:
+        choice = counting.validate_ballot(
+            poll.method.value, poll.config, [o.id for o in poll.options], payload.get("choice")
+        )
+    except counting.BallotInvalid as invalid:
+        raise DomainError(
+            lazy_gettext("This ballot is not valid for the poll: %(reason)s", reason=invalid.code),
+            code=invalid.code,
+            status=400,
+        ) from invalid
+    cast = Cast(
+        poll_id=poll.id,
+        voter_key=voter_key,
+        cast_by_id=current_user.id,
+        choice=choice,
+        receipt=service.receipt(client_id),
+    )
+    db.session.remove()  # hold no connection while the writer commits
+    outcome = writer.submit(cast)
+    return {"poll_id": cast.poll_id, "voter_key": voter_key, **outcome}

@@ -1,0 +1,393 @@
+"""Polls: who may vote, opening with quorum, casting (through the ballot writer), closing,
+results and the decision register. Plain functions; callers commit unless said otherwise."""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+
+from flask_babel import lazy_gettext
+from sqlalchemy import func, select
+
+from assembly.accounts.models import User
+from assembly.core.clock import utcnow
+from assembly.core.errors import DomainError
+from assembly.extensions import db
+from assembly.live import service as room
+from assembly.meetings.models import Attendance, Meeting, MeetingStatus, Proxy
+from assembly.organisations.models import Delegate, Membership, NetworkMembership, Organisation
+from assembly.voting import counting
+from assembly.voting.models import (
+    Ballot,
+    Decision,
+    Eligibility,
+    Poll,
+    PollMethod,
+    PollOption,
+    PollStatus,
+    Proposal,
+    ProposalStatus,
+    VoteRecord,
+    Weighting,
+)
+
+OPTION_METHODS = {
+    PollMethod.SINGLE,
+    PollMethod.APPROVAL,
+    PollMethod.DOTS,
+    PollMethod.SCORE,
+    PollMethod.RANKED_IRV,
+    PollMethod.RANKED_SCHULZE,
+}
+MAJORITIES = ("simple", "absolute", "two_thirds", "three_quarters")
+
+
+def _error(code: str, message, status: int = 400) -> DomainError:
+    return DomainError(message, code=code, status=status)
+
+
+def poll_closed_error() -> DomainError:
+    return _error("poll_closed", lazy_gettext("The poll is closed."), 409)
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+
+def normalise_config(method: PollMethod, config: dict, option_count: int) -> dict:
+    """Check a poll's settings for its method; returns the settings kept."""
+    config = dict(config or {})
+    if method == PollMethod.YES_NO:
+        majority = config.get("majority", "simple")
+        abstentions = config.get("abstentions", "excluded")
+        if majority not in MAJORITIES or abstentions not in ("excluded", "included"):
+            raise _error("bad_config", lazy_gettext("Choose a majority rule for the poll."))
+        return {"majority": majority, "abstentions": abstentions}
+    if method == PollMethod.CONSENT:
+        objections = config.get("max_objections", 0)
+        if isinstance(objections, bool) or not isinstance(objections, int) or objections < 0:
+            raise _error("bad_config", lazy_gettext("The tolerated objections must be 0 or more."))
+        return {"max_objections": objections}
+    if method == PollMethod.GRADIENT:
+        return {}
+    if option_count < 2:
+        raise _error("too_few_options", lazy_gettext("A poll among options needs at least two."))
+    seats = config.get("seats", 1)
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats < option_count:
+        raise _error("bad_config", lazy_gettext("The seats must be fewer than the options."))
+    kept = {"seats": seats, "election": bool(config.get("election", False))}
+    if method == PollMethod.DOTS:
+        dots = config.get("dots", 3)
+        if isinstance(dots, bool) or not isinstance(dots, int) or not 1 <= dots <= 100:
+            raise _error("bad_config", lazy_gettext("Give each voter between 1 and 100 dots."))
+        kept["dots"] = dots
+    if method == PollMethod.SCORE:
+        kept["require_all"] = bool(config.get("require_all", True))
+    if method in (PollMethod.RANKED_IRV, PollMethod.RANKED_SCHULZE):
+        kept["require_full_ranking"] = bool(config.get("require_full_ranking", False))
+    return kept
+
+
+def create_poll(
+    organisation: Organisation,
+    *,
+    title: str,
+    method: PollMethod,
+    config: dict | None = None,
+    options: list[str] | None = None,
+    candidates: list[User] | None = None,
+    secret: bool = False,
+    eligibility: Eligibility = Eligibility.PRESENT,
+    weighting: Weighting = Weighting.PERSON,
+    allow_change: bool = False,
+    show_running_results: bool = False,
+    meeting: Meeting | None = None,
+    proposal: Proposal | None = None,
+    closes_at=None,
+    created_by: User | None = None,
+) -> Poll:
+    labels = [o.strip() for o in (options or []) if o and o.strip()]
+    if candidates:
+        labels = [c.display_name for c in candidates]
+    if method not in OPTION_METHODS:
+        labels = []
+    if len(set(labels)) != len(labels):
+        raise _error("duplicate_option", lazy_gettext("Each option must be different."))
+    if eligibility == Eligibility.PRESENT and meeting is None:
+        raise _error(
+            "needs_meeting", lazy_gettext("Only a poll in a meeting can be for those present.")
+        )
+    if weighting != Weighting.PERSON and not organisation.is_network:
+        raise _error("not_a_network", lazy_gettext("Only a network weighs votes by organisation."))
+    poll = Poll(
+        organisation_id=organisation.id,
+        meeting_id=meeting.id if meeting else None,
+        agenda_item_id=meeting.current_item_id if meeting else None,
+        proposal_id=proposal.id if proposal else None,
+        title=title.strip(),
+        method=method,
+        config=normalise_config(method, config or {}, len(labels)),
+        secret=secret,
+        eligibility=eligibility,
+        weighting=weighting,
+        # A secret ballot cannot be found again to be changed: that is what makes it secret.
+        allow_change=allow_change and not secret,
+        show_running_results=show_running_results and not secret,
+        closes_at=closes_at,
+        created_by_id=created_by.id if created_by else None,
+    )
+    for position, label in enumerate(labels):
+        poll.options.append(
+            PollOption(
+                position=position,
+                label=label[:200],
+                candidate_id=candidates[position].id if candidates else None,
+            )
+        )
+    db.session.add(poll)
+    db.session.flush()
+    return poll
+
+
+# --- the electorate ----------------------------------------------------------------------------
+
+
+def _person(user_id: int) -> str:
+    return f"u:{user_id}"
+
+
+def _organisation_key(organisation_id: int) -> str:
+    return f"o:{organisation_id}"
+
+
+def _member_counts(network_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(NetworkMembership.member_id, func.count(Membership.id))
+        .join(
+            Membership,
+            (Membership.organisation_id == NetworkMembership.member_id)
+            & Membership.left_at.is_(None),
+        )
+        .where(NetworkMembership.network_id == network_id, NetworkMembership.left_at.is_(None))
+        .group_by(NetworkMembership.member_id)
+    ).all()
+    return dict(rows)
+
+
+def _delegations(network_id: int) -> list[tuple[int, int]]:
+    """(member organisation id, delegate user id) for every active delegate."""
+    return list(
+        db.session.execute(
+            select(NetworkMembership.member_id, Delegate.user_id)
+            .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
+            .join(
+                Membership,
+                (Membership.organisation_id == NetworkMembership.member_id)
+                & (Membership.user_id == Delegate.user_id)
+                & Membership.left_at.is_(None),
+            )
+            .where(
+                NetworkMembership.network_id == network_id,
+                NetworkMembership.left_at.is_(None),
+                Delegate.ended_at.is_(None),
+            )
+        ).all()
+    )
+
+
+def _present_ids(meeting: Meeting) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Attendance.user_id).where(
+                Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None)
+            )
+        )
+    )
+
+
+def electorate(poll: Poll, organisation: Organisation, meeting: Meeting | None) -> dict[str, float]:
+    """Who may vote and with what weight, as the poll opens."""
+    if poll.weighting != Weighting.PERSON:
+        delegations = _delegations(organisation.id)
+        organisations = {org_id for org_id, _user in delegations}
+        if poll.weighting == Weighting.MEMBERSHIP:
+            counts = _member_counts(organisation.id)
+        if poll.eligibility == Eligibility.PRESENT:
+            present = _present_ids(meeting)
+            organisations = {org_id for org_id, user in delegations if user in present}
+        return {
+            _organisation_key(org_id): float(
+                counts.get(org_id, 0) if poll.weighting == Weighting.MEMBERSHIP else 1
+            )
+            for org_id in sorted(organisations)
+        }
+    participants = (
+        set(db.session.scalars(room.participants_query(meeting)))
+        if meeting
+        else set(
+            db.session.scalars(
+                select(Membership.user_id).where(
+                    Membership.organisation_id == organisation.id, Membership.left_at.is_(None)
+                )
+            )
+        )
+    )
+    if poll.eligibility == Eligibility.ALL_MEMBERS:
+        return {_person(uid): 1.0 for uid in sorted(participants)}
+    present = _present_ids(meeting) & participants
+    keys = {_person(uid): 1.0 for uid in sorted(present)}
+    for grantor in db.session.scalars(
+        select(Proxy.grantor_id).where(
+            Proxy.meeting_id == meeting.id,
+            Proxy.revoked_at.is_(None),
+            Proxy.holder_id.in_(present),
+        )
+    ):
+        if grantor in participants:
+            keys[_person(grantor)] = 1.0
+    return keys
+
+
+def voter_keys_for(poll: Poll, user_id: int) -> list[str]:
+    """The votes this person may cast in the poll: their own, proxies held, organisations."""
+    keys = []
+    if poll.weighting != Weighting.PERSON:
+        for org_id, delegate in _delegations(poll.organisation_id):
+            key = _organisation_key(org_id)
+            if delegate == user_id and key in poll.electorate:
+                keys.append(key)
+        return keys
+    own = _person(user_id)
+    if own in poll.electorate:
+        keys.append(own)
+    if poll.meeting_id is not None and poll.eligibility == Eligibility.PRESENT:
+        for grantor in db.session.scalars(
+            select(Proxy.grantor_id).where(
+                Proxy.meeting_id == poll.meeting_id,
+                Proxy.holder_id == user_id,
+                Proxy.revoked_at.is_(None),
+            )
+        ):
+            key = _person(grantor)
+            if key in poll.electorate:
+                keys.append(key)
+    return keys
+
+
+# --- opening and closing ------------------------------------------------------------------------
+
+
+def open_poll(poll: Poll) -> None:
+    if poll.status != PollStatus.DRAFT:
+        raise _error("not_draft", lazy_gettext("This poll has already been opened."), 409)
+    organisation = db.session.get(Organisation, poll.organisation_id)
+    meeting = db.session.get(Meeting, poll.meeting_id) if poll.meeting_id else None
+    if meeting is not None:
+        if meeting.status != MeetingStatus.LIVE and poll.eligibility == Eligibility.PRESENT:
+            raise room.not_live()
+        quorum = room.quorum(meeting)
+        if not quorum["met"]:
+            raise _error(
+                "no_quorum",
+                lazy_gettext("There is no quorum: the poll cannot open."),
+                409,
+            )
+        poll.quorum_at_open = quorum
+        room._bump(meeting)
+    poll.electorate = electorate(poll, organisation, meeting)
+    if not poll.electorate:
+        raise _error("nobody_eligible", lazy_gettext("Nobody can vote in this poll yet."), 409)
+    poll.status = PollStatus.OPEN
+    poll.opened_at = utcnow()
+    if poll.proposal_id:
+        db.session.get(Proposal, poll.proposal_id).status = ProposalStatus.IN_VOTE
+
+
+def progress(poll: Poll) -> dict:
+    voted = db.session.scalar(select(func.count()).where(VoteRecord.poll_id == poll.id))
+    return {"eligible": len(poll.electorate or {}), "voted": voted}
+
+
+def _options(poll: Poll) -> list[int]:
+    return [o.id for o in poll.options]
+
+
+def tally(poll: Poll) -> dict:
+    ballots = [
+        (choice, Fraction(weight).limit_denominator(1000))
+        for choice, weight in db.session.execute(
+            select(Ballot.choice, Ballot.weight).where(Ballot.poll_id == poll.id)
+        )
+    ]
+    eligible = sum(
+        (Fraction(w).limit_denominator(1000) for w in (poll.electorate or {}).values()),
+        Fraction(0),
+    )
+    return counting.count(poll.method.value, poll.config, _options(poll), ballots, eligible)
+
+
+def close_poll(poll: Poll) -> dict:
+    """Close and count. The caller runs this through the ballot writer, after earlier ballots."""
+    if poll.status != PollStatus.OPEN:
+        raise _error("not_open", lazy_gettext("This poll is not open."), 409)
+    meeting = db.session.get(Meeting, poll.meeting_id) if poll.meeting_id else None
+    poll.status = PollStatus.CLOSED
+    poll.closed_at = utcnow()
+    result = tally(poll)
+    result["voted"] = progress(poll)["voted"]
+    result["eligible"] = len(poll.electorate)
+    poll.result = result
+    if meeting is not None:
+        poll.quorum_at_close = room.quorum(meeting)
+        room._bump(meeting)
+    if poll.proposal_id:
+        proposal = db.session.get(Proposal, poll.proposal_id)
+        adopted = result.get("outcome") == "adopted"
+        proposal.status = ProposalStatus.ADOPTED if adopted else ProposalStatus.REJECTED
+        if adopted:
+            db.session.add(
+                Decision(
+                    organisation_id=poll.organisation_id,
+                    meeting_id=poll.meeting_id,
+                    proposal_id=proposal.id,
+                    poll_id=poll.id,
+                    title=proposal.title,
+                    text=proposal.body,
+                    decided_at=poll.closed_at,
+                    tally=result,
+                )
+            )
+    return result
+
+
+def receipt(client_id: str) -> str:
+    return hashlib.sha256(client_id.encode()).hexdigest()
+
+
+def poll_state(poll: Poll) -> dict:
+    """What every screen shows of a poll. Secret polls show results only once closed."""
+    running = poll.status == PollStatus.OPEN and poll.show_running_results and not poll.secret
+    return {
+        "id": poll.id,
+        "title": poll.title,
+        "method": poll.method.value,
+        "config": poll.config,
+        "options": [{"id": o.id, "label": o.label} for o in poll.options],
+        "secret": poll.secret,
+        "eligibility": poll.eligibility.value,
+        "weighting": poll.weighting.value,
+        "allow_change": poll.allow_change,
+        "status": poll.status.value,
+        "progress": progress(poll),
+        "result": poll.result
+        if poll.status == PollStatus.CLOSED
+        else tally(poll)
+        if running
+        else None,
+    }
+
+
+def meeting_polls(meeting_id: int, *, include_drafts: bool = False) -> list[Poll]:
+    query = select(Poll).where(Poll.meeting_id == meeting_id)
+    if not include_drafts:
+        query = query.where(Poll.status != PollStatus.DRAFT)
+    return list(db.session.scalars(query.order_by(Poll.id)))
