@@ -3,4 +3,5 @@
 from assembly.accounts import models as accounts  # noqa: F401
 from assembly.meetings import models as meetings  # noqa: F401
 from assembly.organisations import models as organisations  # noqa: F401
+from assembly.proposals import models as proposals  # noqa: F401
 from assembly.voting import models as voting  # noqa: F401

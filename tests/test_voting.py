@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from assembly.extensions import db
-from assembly.voting.models import Ballot, Decision, Poll, Proposal, VoteRecord
+from assembly.proposals.models import Proposal
+from assembly.voting.models import Ballot, Decision, Poll, VoteRecord
 from tests.test_live_room import last, ok, refused
 
 

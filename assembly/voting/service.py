@@ -16,6 +16,7 @@ from assembly.extensions import db
 from assembly.live import service as room
 from assembly.meetings.models import Attendance, Meeting, MeetingStatus, Proxy
 from assembly.organisations.models import Delegate, Membership, NetworkMembership, Organisation
+from assembly.proposals.models import Proposal, ProposalStatus
 from assembly.voting import counting
 from assembly.voting.models import (
     Ballot,
@@ -25,8 +26,6 @@ from assembly.voting.models import (
     PollMethod,
     PollOption,
     PollStatus,
-    Proposal,
-    ProposalStatus,
     VoteRecord,
     Weighting,
 )
