@@ -145,6 +145,14 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(meetings_bp)
 
+    from assembly.proposals.views import bp as proposals_bp
+
+    app.register_blueprint(proposals_bp)
+
+    from assembly.voting.views import bp as voting_bp
+
+    app.register_blueprint(voting_bp)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])

@@ -52,6 +52,23 @@ def register_commands(app: Flask) -> None:
         upgrade_database()
         print_accounts(load_demo())
 
+    @app.cli.group("bench")
+    def bench() -> None:
+        """Benchmarks that start real servers and clients (never part of the tests)."""
+
+    @bench.command("vote")
+    @click.option("--voters", type=int, default=200, show_default=True)
+    @click.option(
+        "--database-url", default=None, help="PostgreSQL URL (a throwaway schema is used)."
+    )
+    @click.option("--processes", type=int, default=1, show_default=True)
+    @click.option("--redis-url", default=None, help="Needed with --processes above 1.")
+    def bench_vote(voters: int, database_url: str | None, processes: int, redis_url: str | None):
+        """N members vote at once; prints one JSON object of what happened."""
+        from assembly.bench import main
+
+        main(voters, database_url, processes, redis_url)
+
     @app.cli.command("create-organisation")
     @click.argument("name")
     @click.argument("admin_email")

@@ -21,6 +21,7 @@ from assembly.organisations.models import (
     Organisation,
     Role,
 )
+from assembly.proposals.models import Proposal, ProposalAuthor, ProposalStatus
 
 
 class Action(StrEnum):
@@ -39,6 +40,8 @@ class Action(StrEnum):
     PREPARE_MEETINGS = "meeting.prepare"
     RUN_MEETINGS = "meeting.run"
     RECORD_ATTENDANCE = "meeting.record_attendance"
+    PROPOSE = "proposal.propose"
+    MANAGE_PROPOSALS = "proposal.manage"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
@@ -51,6 +54,7 @@ _EVERYONE = frozenset(
         Action.VIEW_MEETINGS,
         Action.TAKE_PART,
         Action.PROPOSE_AGENDA_ITEM,
+        Action.PROPOSE,
     }
 )
 _FACILITATOR = _EVERYONE | {
@@ -169,4 +173,58 @@ def authorise_meeting(user, action: Action, meeting) -> None:
     if not can_in_meeting(user, Action.VIEW_MEETINGS, meeting):
         raise NotFound()
     if not can_in_meeting(user, action, meeting):
+        raise Forbidden()
+
+
+# --- proposals ---------------------------------------------------------------------------------
+
+# Who may do what on one proposal, beyond the organisation-wide actions: only its authors edit,
+# submit and withdraw it and decide on its amendments; only an amendment's author withdraws it.
+AUTHOR = "author"
+
+
+def is_proposal_author(user, proposal: Proposal) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(ProposalAuthor.user_id).where(
+                ProposalAuthor.proposal_id == proposal.id, ProposalAuthor.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def can_see_proposal(user, proposal: Proposal) -> bool:
+    """Every member sees every proposal but drafts, which are for their authors (and admins)."""
+    organisation = proposal.organisation
+    if standing(user, organisation) is None:
+        return False
+    if proposal.status != ProposalStatus.DRAFT:
+        return True
+    return can(user, Action.MANAGE_PROPOSALS, organisation) or is_proposal_author(user, proposal)
+
+
+def can_on_proposal(user, action: Action | str, proposal: Proposal) -> bool:
+    """`action` is an organisation-wide Action, or AUTHOR for what only the authors may do."""
+    if not can_see_proposal(user, proposal):
+        return False
+    if action == AUTHOR:
+        return is_proposal_author(user, proposal)
+    return can(user, action, proposal.organisation)
+
+
+def authorise_proposal(user, action: Action | str, proposal: Proposal | None) -> None:
+    """NotFound for a proposal the person may not see (or none); Forbidden for one they may
+    see but not act on."""
+    if proposal is None or not can_see_proposal(user, proposal):
+        raise NotFound()
+    if not can_on_proposal(user, action, proposal):
+        raise Forbidden()
+
+
+def authorise_writer(user, written_by_id: int | None) -> None:
+    """Only the person who wrote an amendment or a comment takes it back."""
+    if user is None or written_by_id is None or getattr(user, "id", None) != written_by_id:
         raise Forbidden()

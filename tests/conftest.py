@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -315,8 +316,12 @@ def live_client(live_server):
         return client.connect()
 
     yield factory
-    for client in clients:
-        client.close()
+    # Each close waits up to 3 s for the server's websocket close frame: close them together.
+    closing = [threading.Thread(target=client.close) for client in clients]
+    for thread in closing:
+        thread.start()
+    for thread in closing:
+        thread.join(10)
 
 
 @pytest.fixture(scope="session")

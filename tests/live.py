@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -196,4 +197,8 @@ class LiveClient:
 
     def close(self) -> None:
         if self.sio.connected:
-            self.sio.disconnect()
+            # Say goodbye at the Socket.IO level, then drop the socket without waiting for the
+            # server's websocket close handshake (it can take seconds and proves nothing here).
+            self.sio.reconnection = False
+            with contextlib.suppress(Exception):
+                self.sio.eio.disconnect(abort=True)

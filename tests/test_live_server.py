@@ -1,5 +1,6 @@
 """The live room against a real server process (gevent) and real network clients."""
 
+import socket
 import time
 import uuid
 
@@ -33,14 +34,22 @@ def test_state_on_join_and_after_a_forced_reconnect(meeting_room, live_client):
 
     # The phone loses its connection; meanwhile the room moves on.
     joins = member.counts["join"]
-    member.sio.eio.ws.close()  # the network drops, the client did not ask to leave
+    # The network drops (no goodbye, no close handshake); the client did not ask to leave.
+    member.sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
     second_item = member.latest["state"]["agenda"][1]["id"]
     assert facilitator.call("item_next")["ok"]
     assert facilitator.call("timer", action="pause")["ok"]
     # Reconnected automatically and back in step from the join answer alone.
-    member.wait_for(lambda s: member.counts["join"] > joins, what="the automatic re-join")
-    state = member.wait_for(lambda s: s["state"]["current_item_id"] == second_item)["state"]
-    assert state["agenda"][1]["running_since"] is None
+    member.wait_for(
+        lambda s: member.counts["join"] > joins, timeout=30, what="the automatic re-join"
+    )
+    member.wait_for(
+        lambda s: (
+            s["state"]["current_item_id"] == second_item
+            and s["state"]["agenda"][1]["running_since"] is None
+        ),
+        what="the new item, paused",
+    )
 
 
 def test_check_in_with_punctuality_reaches_the_other_screens(meeting_room, live_client):

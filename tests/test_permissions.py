@@ -14,6 +14,7 @@ EVERYONE = {
     Action.VIEW_MEETINGS,
     Action.TAKE_PART,
     Action.PROPOSE_AGENDA_ITEM,
+    Action.PROPOSE,
 }
 EXPECTED = {
     "member": EVERYONE,

@@ -15,6 +15,7 @@ from assembly.meetings.models import (
 )
 from assembly.organisations.models import MembershipEventKind, OrganisationKind, Role
 from assembly.permissions import DELEGATE
+from assembly.voting.models import Eligibility, PollMethod, PollStatus, Weighting
 
 LABELS = {
     OrganisationKind.WORKER_COOPERATIVE: _l("Worker cooperative"),
@@ -56,6 +57,22 @@ LABELS = {
     AgendaItemState.DECLINED: _l("Declined"),
     RecurrenceUnit.WEEKS: _l("weeks"),
     RecurrenceUnit.MONTHS: _l("months"),
+    PollMethod.YES_NO: _l("Yes / No / Abstain"),
+    PollMethod.CONSENT: _l("Consent"),
+    PollMethod.GRADIENT: _l("Gradient of agreement"),
+    PollMethod.SINGLE: _l("Single choice"),
+    PollMethod.APPROVAL: _l("Approval"),
+    PollMethod.DOTS: _l("Dots"),
+    PollMethod.SCORE: _l("Scores"),
+    PollMethod.RANKED_IRV: _l("Ranking (instant run-off)"),
+    PollMethod.RANKED_SCHULZE: _l("Ranking (Schulze method)"),
+    PollStatus.OPEN: _l("Open for voting"),
+    PollStatus.CANCELLED: _l("Cancelled"),
+    Eligibility.PRESENT: _l("Those present (and the proxies they hold)"),
+    Eligibility.ALL_MEMBERS: _l("All members, from wherever they are"),
+    Weighting.PERSON: _l("One person, one vote"),
+    Weighting.ORGANISATION: _l("One organisation, one vote"),
+    Weighting.MEMBERSHIP: _l("Organisations weighted by their membership"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 
@@ -54,6 +55,8 @@ def person_room(user_id: int) -> str:
 class Broadcaster:
     def __init__(self) -> None:
         self._dirty: set[int] = set()
+        self._rosters: set[int] = set()
+        self._progress: set[int] = set()
         self._lock = threading.Lock()
         self._task = None
         self.app: Flask | None = None
@@ -61,50 +64,86 @@ class Broadcaster:
     def init_app(self, app: Flask) -> None:
         self.app = app
         self._dirty = set()
+        self._rosters = set()
+        self._progress = set()
         self._task = None
 
     @property
     def interval(self) -> float:
         return self.app.config["BROADCAST_INTERVAL_MS"] / 1000
 
-    def mark(self, meeting_id: int) -> None:
-        """Schedule the meeting's new state for its screens (call after committing)."""
+    def mark(self, meeting_id: int, *, roster: bool = True) -> None:
+        """Schedule the meeting's new state for its screens (call after committing).
+
+        `roster=False` when attendance did not change: the staff's list is not resent.
+        """
         if self.interval <= 0:
-            self.send(meeting_id)
+            self.send(meeting_id, roster=roster)
             return
         with self._lock:
             self._dirty.add(meeting_id)
-            if self._task is None:
-                self._task = socketio.start_background_task(self._run)
+            if roster:
+                self._rosters.add(meeting_id)
+            self._start()
+
+    def mark_progress(self, meeting_id: int) -> None:
+        """Ballots came in: only the polls' counts changed, so send just those (a few bytes)."""
+        if self.interval <= 0:
+            self.send_progress(meeting_id)
+            return
+        with self._lock:
+            self._progress.add(meeting_id)
+            self._start()
+
+    def _start(self) -> None:
+        if self._task is None:
+            self._task = socketio.start_background_task(self._run)
 
     def _run(self) -> None:
+        pause = self.interval
         while True:
-            socketio.sleep(self.interval)
+            socketio.sleep(pause)
             with self._lock:
                 due, self._dirty = self._dirty, set()
-            for meeting_id in due:
+                rosters, self._rosters = self._rosters, set()
+                counts, self._progress = self._progress - due, set()
+            started = time.perf_counter()
+            for meeting_id, only_counts in [(m, False) for m in due] + [(m, True) for m in counts]:
                 try:
                     with self.app.app_context():
                         try:
-                            self.send(meeting_id)
+                            if only_counts:
+                                self.send_progress(meeting_id)
+                            else:
+                                self.send(meeting_id, roster=meeting_id in rosters)
                         finally:
                             db.session.remove()
                 except Exception:  # one bad meeting must not stop the others' updates
                     log.exception("Broadcasting meeting %s failed", meeting_id)
+            # Sending to thousands of screens takes time of its own: keep it to a third of the
+            # server's time, so a burst of ballots is never starved by the updates it causes.
+            pause = max(self.interval, 2 * (time.perf_counter() - started))
 
-    def send(self, meeting_id: int) -> None:
-        from assembly.live.service import room_state, roster
+    def send_progress(self, meeting_id: int) -> None:
+        from assembly.voting.service import open_poll_progress
+
+        socketio.emit("poll_progress", open_poll_progress(meeting_id), to=room(meeting_id))
+
+    def send(self, meeting_id: int, *, roster: bool = True) -> None:
+        from assembly.live.service import room_state
+        from assembly.live.service import roster as attendance_list
         from assembly.meetings.models import Meeting
 
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None:
             return
         socketio.emit("state", room_state(meeting), to=room(meeting_id))
-        socketio.emit(
-            "roster",
-            {"meeting_id": meeting_id, "people": roster(meeting)},
-            to=staff_room(meeting_id),
-        )
+        if roster:
+            socketio.emit(
+                "roster",
+                {"meeting_id": meeting_id, "people": attendance_list(meeting)},
+                to=staff_room(meeting_id),
+            )
 
 
 broadcaster = Broadcaster()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,9 @@ from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.extensions import db
 from assembly.organisations.models import Organisation, enum_column, unique_while_open
+
+if TYPE_CHECKING:
+    from assembly.voting.models import Poll
 
 
 class MeetingKind(StrEnum):
@@ -316,8 +320,14 @@ class Notification(db.Model):
     )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    # A poll the notice is about (e.g. a reminder to vote in a poll open for days).
+    poll_id: Mapped[int | None] = mapped_column(
+        ForeignKey("poll.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    organisation: Mapped[Organisation] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
+    poll: Mapped[Poll | None] = relationship()

@@ -264,6 +264,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         "plan": plan,
         "item_minutes": service.item_minutes,
         "can_prepare": prepare,
+        "can_run": can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
         "agenda_open": meeting.status != MeetingStatus.CLOSED,
         "reorder": prepare and meeting.status != MeetingStatus.CLOSED,
         "editable": meeting.status in (MeetingStatus.DRAFT, MeetingStatus.CONVENED),
@@ -724,6 +725,14 @@ def open_notification(notification_id: int):
     _confirmed()
     service.mark_read(notification)
     db.session.commit()
+    if notification.poll is not None:
+        return redirect(
+            url_for(
+                "voting.poll",
+                slug=notification.organisation.slug,
+                poll_id=notification.poll_id,
+            )
+        )
     meeting = notification.meeting
     if meeting is None:
         return redirect(url_for("meetings.notifications"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -15,6 +16,7 @@ from assembly.meetings.models import Meeting
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
 from assembly.voting import counting, service
 from assembly.voting.models import Poll, PollStatus
+from assembly.voting.snapshot import open_poll_snapshot
 from assembly.voting.writer import Cast, Close, writer
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -50,25 +52,27 @@ def poll_close(payload: dict):
 
 @live_event("vote")
 def vote(payload: dict):
-    poll, _meeting = _poll(payload, Action.TAKE_PART)
+    poll_id = _int(payload, "poll_id")
     client_id = payload.get("client_id")
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
         raise BadPayload(
             lazy_gettext("The request is missing a valid %(field)s.", field="client_id")
         )
-    if poll.status != PollStatus.OPEN:
-        if poll.status == PollStatus.DRAFT:
-            raise DomainError(
-                lazy_gettext("The poll is not open yet."), code="poll_not_open", status=409
-            )
-        raise service.poll_closed_error()
-    keys = service.voter_keys_for(poll, current_user.id)
+    # The hot path of a voting burst answers from memory: who may vote was settled, and frozen,
+    # when the poll opened (the electorate), so a voter found in it needs no query at all.
+    user_id = _session_user_id()
+    poll = open_poll_snapshot(poll_id)
+    if poll is None:
+        _refuse_closed_or_hidden(payload)
+    keys = poll.voter_keys_for(user_id) if user_id is not None else []
     wanted = payload.get("voter_key")
     if wanted is None:
         voter_key = keys[0] if keys else None
     else:
         voter_key = wanted if wanted in keys else None
     if voter_key is None:
+        # Not in the electorate: an outsider learns nothing, a member learns why.
+        _poll(payload, Action.TAKE_PART)
         raise DomainError(
             lazy_gettext("You cannot cast this vote: it is not yours, nor a proxy you hold."),
             code="not_eligible",
@@ -76,7 +80,7 @@ def vote(payload: dict):
         )
     try:
         choice = counting.validate_ballot(
-            poll.method.value, poll.config, [o.id for o in poll.options], payload.get("choice")
+            poll.method, poll.config, list(poll.option_ids), payload.get("choice")
         )
     except counting.BallotInvalid as invalid:
         raise DomainError(
@@ -87,10 +91,56 @@ def vote(payload: dict):
     cast = Cast(
         poll_id=poll.id,
         voter_key=voter_key,
-        cast_by_id=current_user.id,
+        cast_by_id=user_id,
         choice=choice,
         receipt=service.receipt(client_id),
     )
     db.session.remove()  # hold no connection while the writer commits
     outcome = writer.submit(cast)
     return {"poll_id": cast.poll_id, "voter_key": voter_key, **outcome}
+
+
+def _session_user_id() -> int | None:
+    """The logged-in person's id from the signed session, without loading the account."""
+    value = session.get("_user_id")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _refuse_closed_or_hidden(payload: dict):
+    """The poll is not open: say why, to those allowed to know it exists."""
+    poll, _meeting = _poll(payload, Action.TAKE_PART)
+    if poll.status == PollStatus.DRAFT:
+        raise DomainError(
+            lazy_gettext("The poll is not open yet."), code="poll_not_open", status=409
+        )
+    raise service.poll_closed_error()
+
+
+# --- what the room's screens ask for beyond the state (see docs/realtime.md) -------------------
+
+
+@live_event("poll_drafts")
+def poll_drafts(payload: dict):
+    """The meeting's draft polls, for those who run it: drafts are not in the room's state."""
+    meeting = db.session.get(Meeting, _int(payload, "meeting_id"))
+    authorise_meeting(current_user, Action.RUN_MEETINGS, meeting)
+    polls = service.meeting_polls(meeting.id, include_drafts=True)
+    return {"polls": [service.poll_state(p) for p in polls if p.status == PollStatus.DRAFT]}
+
+
+@live_event("poll_ballots")
+def poll_ballots(payload: dict):
+    """The votes the sender may cast in the meeting's open polls (their own, proxies held, their
+    organisation's), named, and whether each is in already: who voted is never secret, what is."""
+    from assembly.voting.pages import voter_choices
+
+    meeting = db.session.get(Meeting, _int(payload, "meeting_id"))
+    authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
+    polls = service.meeting_polls(meeting.id)
+    return {
+        "polls": {
+            str(p.id): voter_choices(p, current_user.id)
+            for p in polls
+            if p.status == PollStatus.OPEN
+        }
+    }

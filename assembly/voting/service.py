@@ -390,3 +390,23 @@ def meeting_polls(meeting_id: int, *, include_drafts: bool = False) -> list[Poll
     if not include_drafts:
         query = query.where(Poll.status != PollStatus.DRAFT)
     return list(db.session.scalars(query.order_by(Poll.id)))
+
+
+def open_poll_progress(meeting_id: int) -> dict:
+    """The counts of a meeting's open polls: the small message a burst of ballots causes."""
+    polls = db.session.scalars(
+        select(Poll).where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.OPEN)
+    )
+    meeting = db.session.get(Meeting, meeting_id)
+    return {
+        "meeting_id": meeting_id,
+        "version": meeting.version if meeting else 0,
+        "polls": [
+            {
+                "id": poll.id,
+                "progress": progress(poll),
+                "result": tally(poll) if poll.show_running_results and not poll.secret else None,
+            }
+            for poll in polls
+        ],
+    }

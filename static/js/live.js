@@ -41,6 +41,11 @@
   const since = (iso) => (iso ? (serverNow() - Date.parse(iso)) / 1000 : 0);
 
   const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  // Other scripts of the room (polls.js) follow the same state through these hooks.
+  const hooks = { joined: [], render: [], you: [], disconnect: [] };
+  const fire = (name, value) => hooks[name].forEach((fn) => {
+    try { fn(value); } catch (error) { console.error(error); }
+  });
 
   function showError(message) {
     const box = $('[data-bind="error"]');
@@ -68,7 +73,7 @@
     state = next;
     render();
   }
-  function applyYou(next) { me = next; render(); }
+  function applyYou(next) { me = next; render(); fire("you", me); }
 
   socket.on("connect", () => {
     bind("connection", T.connected);
@@ -79,13 +84,14 @@
       if (ack.you) me = ack.you;
       if (ack.roster) roster = ack.roster;
       applyState(ack.state);
+      fire("joined", ack);
       if (autoCheckIn && me && !me.present && ack.state.meeting.status === "live") {
         send("check_in", { method: autoCheckIn });
         autoCheckIn = "";
       }
     });
   });
-  socket.on("disconnect", () => bind("connection", T.reconnecting));
+  socket.on("disconnect", () => { bind("connection", T.reconnecting); fire("disconnect"); });
   socket.io.on("reconnect_attempt", () => bind("connection", T.reconnecting));
   socket.on("state", applyState);
   socket.on("you", (next) => { if (next.user_id === userId) applyYou(next); });
@@ -203,6 +209,7 @@
     renderMe();
     renderRoster();
     tick();
+    fire("render", state);
   }
 
   // Timers run on every screen from the state's times, corrected by the server's clock.
@@ -229,6 +236,15 @@
     $$('[data-bind="speaker-timer"]').forEach((n) => n.classList.toggle("over", spoken > state.meeting.speaking_limit_seconds));
   }
   setInterval(tick, 250);
+
+  window.assemblyLive = {
+    root, socket, send, showError, el, fmt, meetingId, userId,
+    projector: !!projectorToken,
+    canRun: root.dataset.canRun === "true",
+    state: () => state,
+    me: () => me,
+    on: (name, fn) => { hooks[name].push(fn); },
+  };
 
   root.addEventListener("click", (event) => {
     const button = event.target.closest("[data-action]");

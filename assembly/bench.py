@@ -1,0 +1,406 @@
+"""`assembly bench vote`: a real voting burst, measured end to end.
+
+It makes a fresh database with one co-op of N members and a live meeting, starts real server
+processes (`assembly serve`, gevent), logs N real python-socketio clients in over HTTP, checks
+them in, opens a poll, has every client vote at the same moment, closes the poll, and prints one
+JSON object with what happened. Every number comes from the clients' side or the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import suppress
+from datetime import timedelta
+
+PASSWORD = "asamblea-bench"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(database_url: str, voters: int) -> dict:
+    """Schema, people, a live meeting and a draft yes/no poll, written directly."""
+    from assembly import create_app
+    from assembly.accounts.models import User
+    from assembly.accounts.service import hash_password
+    from assembly.commands import upgrade_database
+    from assembly.core.clock import utcnow
+    from assembly.extensions import db
+    from assembly.meetings.models import AgendaItem, Meeting, MeetingKind, MeetingStatus
+    from assembly.organisations.models import Membership, OrganisationKind, Role
+    from assembly.organisations.service import create_organisation
+    from assembly.voting.models import PollMethod
+    from assembly.voting.service import create_poll
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 1024,
+        }
+    )
+    with app.app_context():
+        upgrade_database()
+        organisation = create_organisation(
+            "Cooperativa de banco de pruebas", OrganisationKind.WORKER_COOPERATIVE
+        )
+        password_hash = hash_password(PASSWORD)
+        people = [
+            User(
+                email=f"voter{n}@bench.example",
+                display_name=f"Votante {n}",
+                password_hash=password_hash,
+            )
+            for n in range(voters)
+        ]
+        facilitator = User(
+            email="facilitator@bench.example",
+            display_name="Facilitadora",
+            password_hash=password_hash,
+        )
+        db.session.add_all([*people, facilitator])
+        db.session.flush()
+        db.session.add_all(
+            [
+                Membership(organisation_id=organisation.id, user_id=p.id, role=Role.MEMBER)
+                for p in people
+            ]
+            + [
+                Membership(
+                    organisation_id=organisation.id, user_id=facilitator.id, role=Role.FACILITATOR
+                )
+            ]
+        )
+        now = utcnow()
+        meeting = Meeting(
+            organisation_id=organisation.id,
+            kind=MeetingKind.ORDINARY,
+            title="Asamblea de prueba",
+            starts_at=now,
+            planned_end_at=now + timedelta(hours=2),
+            status=MeetingStatus.LIVE,
+            started_at=now,
+            projector_token=secrets.token_urlsafe(24),
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        item = AgendaItem(meeting_id=meeting.id, position=0, title="Balance 2026")
+        db.session.add(item)
+        db.session.flush()
+        meeting.current_item_id = item.id
+        poll = create_poll(
+            organisation,
+            title="¿Aprobamos el balance 2026?",
+            method=PollMethod.YES_NO,
+            config={"majority": "simple"},
+            meeting=meeting,
+        )
+        db.session.commit()
+        return {
+            "meeting_id": meeting.id,
+            "poll_id": poll.id,
+            "emails": [p.email for p in people],
+            "facilitator": facilitator.email,
+        }
+
+
+def _count_stored(database_url: str, poll_id: int) -> dict:
+    from sqlalchemy import func, select
+
+    from assembly import create_app
+    from assembly.extensions import db
+    from assembly.voting.models import Ballot, Poll, VoteRecord
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        ballots = db.session.scalar(select(func.count()).where(Ballot.poll_id == poll_id))
+        records = db.session.scalar(select(func.count()).where(VoteRecord.poll_id == poll_id))
+        result = db.session.get(Poll, poll_id).result or {}
+        return {"ballots": ballots, "records": records, "result": result}
+
+
+def _start_servers(database_url: str, processes: int, redis_url: str | None, log_dir: str) -> list:
+    servers = []
+    channel = f"assembly-bench-{uuid.uuid4().hex}"
+    for _ in range(processes):
+        port = _free_port()
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "bench-secret",
+                "ASSEMBLY_LOGIN_RATE_LIMIT": "1000000 per minute",
+                "ASSEMBLY_LOGIN_RATE_LIMIT_PER_ACCOUNT": "1000000 per minute",
+                "ASSEMBLY_ARGON2_TIME_COST": "1",
+                "ASSEMBLY_ARGON2_MEMORY_KIB": "1024",
+                "ASSEMBLY_SOCKETIO_CHANNEL": channel,
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
+        env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assembly.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(log_dir, f"server-{port}.log"), "w"),  # noqa: SIM115
+            text=True,
+        )
+        servers.append((process, f"http://127.0.0.1:{port}"))
+    import requests
+
+    for process, url in servers:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server failed to start; its log is in {log_dir}")
+            with suppress(requests.RequestException):
+                if requests.get(url + "/healthz", timeout=1).ok:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 60 s")
+            time.sleep(0.1)
+    return servers
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Voter:
+    def __init__(self, url: str, email: str, meeting_id: int):
+        import socketio
+
+        self.url, self.email, self.meeting_id = url, email, meeting_id
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.poll_open = asyncio.Event()
+        self.final = asyncio.Event()
+        self.final_at: float | None = None
+        self.state_version = -1
+        self.poll_id: int | None = None
+        self.sio.on("state", self.on_state)
+
+    async def on_state(self, state):
+        if state["version"] < self.state_version:
+            return
+        self.state_version = state["version"]
+        for poll in state.get("polls", []):
+            if poll["id"] != self.poll_id:
+                continue
+            if poll["status"] == "open":
+                self.poll_open.set()
+            if poll["status"] == "closed" and poll["result"] and not self.final.is_set():
+                self.final_at = time.perf_counter()
+                self.final.set()
+
+    async def login_and_connect(self, http) -> None:
+        page = await (await http.get(self.url + "/login")).text()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = await http.post(
+            self.url + "/login",
+            allow_redirects=False,
+            data={"csrf_token": token, "email": self.email, "password": PASSWORD},
+        )
+        if response.status != 302:
+            raise RuntimeError(f"log-in failed for {self.email}: {response.status}")
+        cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
+        await self.sio.connect(
+            self.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=30
+        )
+        ack = await self.sio.call("join", {"meeting_id": self.meeting_id}, timeout=60)
+        if not ack.get("ok"):
+            raise RuntimeError(f"join refused: {ack}")
+
+    async def call(self, event: str, payload: dict, timeout: float = 120):
+        return await self.sio.call(event, payload, timeout=timeout)
+
+
+async def _connect_all(urls, emails, meeting_id, concurrency: int = 50) -> list[Voter]:
+    import aiohttp
+
+    voters = [Voter(urls[i % len(urls)], email, meeting_id) for i, email in enumerate(emails)]
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(voter: Voter):
+        async with limit:
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(cookie_jar=jar) as http:
+                await voter.login_and_connect(http)
+
+    results = await asyncio.gather(*(one(v) for v in voters), return_exceptions=True)
+    connected = [v for v, r in zip(voters, results, strict=True) if not isinstance(r, Exception)]
+    failures = [r for r in results if isinstance(r, Exception)]
+    if failures:
+        print(
+            f"warning: {len(failures)} clients failed to connect: {failures[0]!r}", file=sys.stderr
+        )
+    return connected
+
+
+async def _run(urls, plan, voters_n: int) -> dict:
+    meeting_id, poll_id = plan["meeting_id"], plan["poll_id"]
+    voters = await _connect_all(urls, plan["emails"], meeting_id)
+    facilitator = (await _connect_all(urls[:1], [plan["facilitator"]], meeting_id))[0]
+    for voter in [*voters, facilitator]:
+        voter.poll_id = poll_id
+
+    # Everyone checks in (a real event each), a few at a time, as people arrive.
+    limit = asyncio.Semaphore(100)
+
+    async def check_in(voter):
+        async with limit:
+            return await voter.call("check_in", {"meeting_id": meeting_id})
+
+    await asyncio.gather(*(check_in(v) for v in voters))
+    opened = await facilitator.call("poll_open", {"poll_id": poll_id})
+    if not opened.get("ok"):
+        raise RuntimeError(f"poll did not open: {opened}")
+    await asyncio.wait_for(asyncio.gather(*(v.poll_open.wait() for v in voters)), 60)
+
+    latencies: list[float] = []
+    acked = duplicates_acked = 0
+    errors: dict[str, int] = {}
+    start = asyncio.Event()
+
+    async def vote(voter: Voter, n: int):
+        nonlocal acked, duplicates_acked
+        choice = {"vote": ("yes", "no", "abstain")[n % 3]}
+        payload = {"poll_id": poll_id, "choice": choice, "client_id": uuid.uuid4().hex}
+        await start.wait()
+        sent = time.perf_counter()
+        ack = await voter.call("vote", payload)
+        latencies.append((time.perf_counter() - sent) * 1000)
+        if ack.get("ok"):
+            acked += 1
+            duplicates_acked += bool(ack.get("resent"))
+        else:
+            code = ack["error"]["code"]
+            errors[code] = errors.get(code, 0) + 1
+        return time.perf_counter()
+
+    tasks = [asyncio.create_task(vote(v, n)) for n, v in enumerate(voters)]
+    if os.environ.get("ASSEMBLY_BENCH_MARK"):  # lets a profiler attach for the burst alone
+        open(os.environ["ASSEMBLY_BENCH_MARK"], "w").close()
+        await asyncio.sleep(3)
+    await asyncio.sleep(0.2)  # every task is waiting at the start line
+    start.set()
+    finished = await asyncio.gather(*tasks)
+    last_ack = max(finished)
+    closed = await facilitator.call("poll_close", {"poll_id": poll_id})
+    await asyncio.wait_for(asyncio.gather(*(v.final.wait() for v in voters)), 120)
+    all_final = max(v.final_at for v in voters)
+    for voter in [*voters, facilitator]:
+        with suppress(Exception):
+            await voter.sio.disconnect()
+    ordered = sorted(latencies)
+    return {
+        "connected": len(voters),
+        "acked": acked,
+        "errors": errors,
+        "ack_p50_ms": round(statistics.median(ordered), 1),
+        "ack_p95_ms": round(ordered[max(0, round(0.95 * len(ordered)) - 1)], 1),
+        "ack_max_ms": round(ordered[-1], 1),
+        "all_screens_final_ms": round((all_final - last_ack) * 1000, 1),
+        "close_ok": bool(closed.get("ok")),
+    }
+
+
+def run_vote_benchmark(
+    voters: int, database_url: str | None, processes: int, redis_url: str | None
+) -> dict:
+    workdir = tempfile.mkdtemp(prefix="assembly-bench-")
+    schema = None
+    try:
+        if database_url is None:
+            database_url = f"sqlite:///{workdir}/bench.sqlite3"
+        elif database_url.startswith("postgres"):
+            database_url, schema = _fresh_schema(database_url)
+        if processes > 1 and not redis_url:
+            raise SystemExit(
+                "--processes above 1 needs --redis-url (rooms are shared through Redis)"
+            )
+        plan = _prepare(database_url, voters)
+        servers = _start_servers(database_url, processes, redis_url, workdir)
+        try:
+            outcome = asyncio.run(_run([url for _p, url in servers], plan, voters))
+            rss = sum(_rss_mb(process.pid) for process, _url in servers)
+        finally:
+            for process, _url in servers:
+                process.terminate()
+            for process, _url in servers:
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(10)
+        stored = _count_stored(database_url, plan["poll_id"])
+        counted = sum(stored["result"].get("counts", {}).values()) if stored["result"] else None
+        return {
+            "voters": voters,
+            "connected": outcome["connected"],
+            "acked": outcome["acked"],
+            "stored": stored["ballots"],
+            "lost": max(0, outcome["acked"] - stored["ballots"]),
+            "duplicates": max(0, stored["ballots"] - stored["records"])
+            + max(0, stored["ballots"] - outcome["acked"]),
+            "ack_p50_ms": outcome["ack_p50_ms"],
+            "ack_p95_ms": outcome["ack_p95_ms"],
+            "ack_max_ms": outcome["ack_max_ms"],
+            "all_screens_final_ms": outcome["all_screens_final_ms"],
+            "server_rss_mb": round(rss, 1),
+            "counted_in_result": counted,
+            "refused": outcome["errors"],
+            "database": database_url.split(":", 1)[0].split("+")[0],
+            "processes": processes,
+        }
+    finally:
+        if schema:
+            _drop_schema(*schema)
+        if os.environ.get("ASSEMBLY_BENCH_KEEP"):
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _fresh_schema(database_url: str) -> tuple[str, tuple[str, str]]:
+    """A throwaway schema, so the benchmark never touches the database's own tables."""
+    from sqlalchemy import create_engine, text
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}options=-csearch_path%3D{name}", (database_url, name)
+
+
+def _drop_schema(database_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    engine.dispose()
+
+
+def main(voters: int, database_url: str | None, processes: int, redis_url: str | None) -> None:
+    print(json.dumps(run_vote_benchmark(voters, database_url, processes, redis_url)))

@@ -1,0 +1,86 @@
+"""A poll from the facilitator's form to the result, with three members voting from their phones
+and the projector following, each in their own browser: nothing is reloaded."""
+
+import pytest
+from playwright.sync_api import expect
+
+from assembly.accounts.models import User
+from assembly.extensions import db
+from assembly.live import service as room_service
+from assembly.meetings.models import Meeting
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+VOTERS = {"member": "Sí", "secretary": "Sí", "admin": "No"}
+
+
+def start_with_everyone_present(app, meeting_ref, people) -> None:
+    """The meeting under way with everyone checked in (the room's own tests cover checking in)."""
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_ref.id)
+        room_service.start_meeting(meeting)
+        facilitator = db.session.get(User, people["facilitator"].id)
+        for person in people.values():
+            room_service.check_in(meeting, db.session.get(User, person.id), by=facilitator)
+        db.session.commit()
+
+
+def test_a_poll_is_prepared_opened_voted_from_phones_and_its_result_shown_live(
+    app, coop, make_meeting, browser_page
+):
+    org, people = coop
+    meeting = make_meeting(org, items=("Balance 2026",))
+    start_with_everyone_present(app, meeting, people)
+    room = f"/o/{org.slug}/meetings/{meeting.id}/live"
+
+    facilitator = browser_page(people["facilitator"], width=1280, height=900)
+    phones = {role: browser_page(people[role]) for role in VOTERS}  # 390 px wide
+    projector = browser_page(width=1600, height=900)
+    for page in phones.values():
+        page.goto(room)
+    projector.goto(f"/projector/{meeting.projector_token}")
+
+    # The facilitator prepares the poll on the form and comes back to the room with a draft.
+    facilitator.goto(room)
+    facilitator.get_by_role("link", name="Preparar una votación").click()
+    facilitator.get_by_label("Pregunta o título").fill("¿Aprobamos el balance 2026?")
+    expect(facilitator.get_by_label("Sí / No / Abstención")).to_be_checked()
+    facilitator.get_by_role("button", name="Guardar la votación como borrador").click()
+    drafts = facilitator.locator('[data-list="poll-drafts"]')
+    expect(drafts).to_contain_text("¿Aprobamos el balance 2026?")
+    for page in phones.values():  # drafts are not shown to members
+        expect(page.locator('[data-list="polls"]')).not_to_contain_text("balance 2026")
+
+    drafts.get_by_role("button", name="Abrir la votación").click()
+    expect(drafts).not_to_contain_text("balance 2026")
+    expect(projector.locator(".projector-polls")).to_contain_text("¿Aprobamos el balance 2026?")
+    expect(projector.locator(".poll-progress")).to_have_text("Votaron 0 de 4")
+
+    # Three members vote from their phones: "sending…", then "your vote is in" on the ack.
+    for role, answer in VOTERS.items():
+        phone = phones[role]
+        ballot = phone.locator(".poll-card .ballot")
+        ballot.get_by_role("button", name=answer, exact=True).click()
+        expect(ballot.get_by_role("button", name=answer, exact=True)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        ballot.get_by_role("button", name="Enviar mi voto").click()
+        expect(phone.locator(".ballot-status")).to_have_text("Tu voto quedó registrado.")
+    expect(projector.locator(".poll-progress")).to_have_text("Votaron 3 de 4")
+    expect(facilitator.locator(".poll-progress")).to_have_text("Votaron 3 de 4")
+    expect(phones["member"].locator(".poll-result-box")).to_contain_text(
+        "resultado se muestra cuando cierra la votación"
+    )
+
+    facilitator.once("dialog", lambda dialog: dialog.accept())
+    facilitator.get_by_role("button", name="Cerrar la votación").click()
+    explanation = (
+        "Aprobada por mayoría simple: más votos a favor (2) que en contra (1); "
+        "las 0 abstenciones no cuentan."
+    )
+    for page in (facilitator, projector, phones["admin"]):
+        expect(page.locator(".poll-outcome")).to_have_text("Aprobada")
+        expect(page.locator(".poll-explanation")).to_have_text(explanation)
+    expect(facilitator.locator(".poll-table")).to_contain_text("66,7 %")
+    record = facilitator.get_by_role("link", name="Registro completo de la votación")
+    expect(record).to_be_visible()
