@@ -19,7 +19,6 @@ from assembly.extensions import db
 from assembly.live.broadcast import touch
 from assembly.meetings.models import (
     AgendaItem,
-    AgendaItemState,
     Attendance,
     CheckInMethod,
     FloorKind,
@@ -61,19 +60,9 @@ def iso(moment: datetime | None) -> str | None:
 
 def agenda(meeting: Meeting) -> list[AgendaItem]:
     """Accepted items in running order: each top-level item followed by its sub-items."""
-    items = db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.state == AgendaItemState.ACCEPTED)
-        .order_by(AgendaItem.position, AgendaItem.id)
-    ).all()
-    children: dict[int | None, list[AgendaItem]] = {}
-    for item in items:
-        children.setdefault(item.parent_id, []).append(item)
-    ordered: list[AgendaItem] = []
-    for item in children.get(None, []):
-        ordered.append(item)
-        ordered.extend(children.get(item.id, []))
-    return ordered
+    from assembly.meetings.service import agenda_tree
+
+    return [entry for item, children in agenda_tree(meeting) for entry in (item, *children)]
 
 
 def start_meeting(meeting: Meeting) -> None:

@@ -14,10 +14,10 @@ from assembly.extensions import db
 from assembly.live.events import BadPayload, _changed, _int, live_event
 from assembly.meetings.models import Meeting
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
-from assembly.voting import counting, service
+from assembly.voting import service
 from assembly.voting.models import Poll, PollStatus
 from assembly.voting.snapshot import open_poll_snapshot
-from assembly.voting.writer import Cast, Close, writer
+from assembly.voting.writer import Close, writer
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -61,43 +61,16 @@ def vote(payload: dict):
     # The hot path of a voting burst answers from memory: who may vote was settled, and frozen,
     # when the poll opened (the electorate), so a voter found in it needs no query at all.
     user_id = _session_user_id()
-    poll = open_poll_snapshot(poll_id)
-    if poll is None:
+    if open_poll_snapshot(poll_id) is None:
         _refuse_closed_or_hidden(payload)
-    keys = poll.voter_keys_for(user_id) if user_id is not None else []
-    wanted = payload.get("voter_key")
-    if wanted is None:
-        voter_key = keys[0] if keys else None
-    else:
-        voter_key = wanted if wanted in keys else None
-    if voter_key is None:
-        # Not in the electorate: an outsider learns nothing, a member learns why.
-        _poll(payload, Action.TAKE_PART)
-        raise DomainError(
-            lazy_gettext("You cannot cast this vote: it is not yours, nor a proxy you hold."),
-            code="not_eligible",
-            status=403,
-        )
     try:
-        choice = counting.validate_ballot(
-            poll.method, poll.config, list(poll.option_ids), payload.get("choice")
+        return service.cast_ballot(
+            poll_id, user_id or 0, payload.get("choice"), client_id, payload.get("voter_key")
         )
-    except counting.BallotInvalid as invalid:
-        raise DomainError(
-            lazy_gettext("This ballot is not valid for the poll: %(reason)s", reason=invalid.code),
-            code=invalid.code,
-            status=400,
-        ) from invalid
-    cast = Cast(
-        poll_id=poll.id,
-        voter_key=voter_key,
-        cast_by_id=user_id,
-        choice=choice,
-        receipt=service.receipt(client_id),
-    )
-    db.session.remove()  # hold no connection while the writer commits
-    outcome = writer.submit(cast)
-    return {"poll_id": cast.poll_id, "voter_key": voter_key, **outcome}
+    except DomainError as error:
+        if error.code == "not_eligible":
+            _poll(payload, Action.TAKE_PART)  # an outsider learns nothing, a member learns why
+        raise
 
 
 def _session_user_id() -> int | None:

@@ -29,20 +29,11 @@ from assembly.voting.explain import (
     to_decimal,
 )
 from assembly.voting.models import Eligibility, Poll, PollMethod, PollStatus, VoteRecord
-from assembly.voting.writer import Cast, Close, writer
+from assembly.voting.writer import Close, writer
 
 POLL_REMINDER = "poll_reminder"
 
 # What a voter is told when a ballot cannot be counted (codes of counting.BallotInvalid).
-BALLOT_ERRORS = {
-    "invalid_choice": _l("Choose your answer before voting."),
-    "unknown_option": _l("One of the options you chose is not in this poll."),
-    "duplicate_option": _l("Each option can have only one place in your ranking."),
-    "too_many_dots": _l("You placed more dots than you have."),
-    "incomplete_ranking": _l("This poll asks you to rank every option."),
-    "incomplete_scores": _l("This poll asks you to score every option."),
-    "out_of_range": _l("A value is out of range."),
-}
 
 VOTE_CHOICES = {
     "yes_no": [("yes", _l("Yes")), ("no", _l("No")), ("abstain", _l("Abstain"))],
@@ -222,39 +213,18 @@ def ballot_from_form(poll: Poll, form) -> dict:
 
 
 def ballot_error(invalid: counting.BallotInvalid) -> DomainError:
-    return DomainError(BALLOT_ERRORS[invalid.code], code=invalid.code, status=400)
+    return DomainError(service.BALLOT_ERRORS[invalid.code], code=invalid.code, status=400)
 
 
 def cast(poll: Poll, user_id: int, voter_key: str, form, client_id: str) -> dict:
-    """Check one ballot from an HTML form and hand it to the writer; returns its outcome."""
-    if poll.status != PollStatus.OPEN:
-        if poll.status == PollStatus.DRAFT:
-            raise DomainError(_l("The poll is not open yet."), code="poll_not_open", status=409)
-        raise service.poll_closed_error()
-    if voter_key not in service.voter_keys_for(poll, user_id):
-        raise DomainError(
-            _l("You cannot cast this vote: it is not yours, nor a proxy you hold."),
-            code="not_eligible",
-            status=403,
-        )
+    """One ballot from an HTML form, through the same path as a phone's."""
+    if poll.status == PollStatus.DRAFT:
+        raise DomainError(_l("The poll is not open yet."), code="poll_not_open", status=409)
     try:
-        choice = counting.validate_ballot(
-            poll.method.value,
-            poll.config,
-            [o.id for o in poll.options],
-            ballot_from_form(poll, form),
-        )
+        raw = ballot_from_form(poll, form)
     except counting.BallotInvalid as invalid:
         raise ballot_error(invalid) from invalid
-    ballot = Cast(
-        poll_id=poll.id,
-        voter_key=voter_key,
-        cast_by_id=user_id,
-        choice=choice,
-        receipt=service.receipt(client_id),
-    )
-    db.session.commit()  # hold no transaction while the writer commits
-    return writer.submit(ballot)
+    return service.cast_ballot(poll.id, user_id, raw, client_id, voter_key)
 
 
 # --- reminders ------------------------------------------------------------------------------------

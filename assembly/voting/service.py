@@ -40,6 +40,16 @@ OPTION_METHODS = {
 }
 MAJORITIES = ("simple", "absolute", "two_thirds", "three_quarters")
 
+BALLOT_ERRORS = {
+    "invalid_choice": lazy_gettext("Choose your answer before voting."),
+    "unknown_option": lazy_gettext("One of the options you chose is not in this poll."),
+    "duplicate_option": lazy_gettext("Each option can have only one place in your ranking."),
+    "too_many_dots": lazy_gettext("You placed more dots than you have."),
+    "incomplete_ranking": lazy_gettext("This poll asks you to rank every option."),
+    "incomplete_scores": lazy_gettext("This poll asks you to score every option."),
+    "out_of_range": lazy_gettext("A value is out of range."),
+}
+
 
 def _error(code: str, message, status: int = 400) -> DomainError:
     return DomainError(message, code=code, status=status)
@@ -410,3 +420,43 @@ def open_poll_progress(meeting_id: int) -> dict:
             for poll in polls
         ],
     }
+
+
+def cast_ballot(
+    poll_id: int, user_id: int, raw_choice, client_id: str, voter_key: str | None = None
+) -> dict:
+    """Check one ballot against the open poll and store it; returns once it is committed.
+
+    The one path for every ballot, from a phone's socket or from an HTML form. Who may cast
+    which vote comes from the poll's electorate, frozen when it opened (see snapshot.py).
+    Raises `poll_closed` if the poll is not open, `not_eligible`, or a ballot error.
+    """
+    from assembly.voting.snapshot import open_poll_snapshot
+    from assembly.voting.writer import Cast, writer
+
+    poll = open_poll_snapshot(poll_id)
+    if poll is None:
+        raise poll_closed_error()
+    keys = poll.voter_keys_for(user_id)
+    chosen = (keys[0] if keys else None) if voter_key is None else voter_key
+    if chosen not in keys:
+        raise _error(
+            "not_eligible",
+            lazy_gettext("You cannot cast this vote: it is not yours, nor a proxy you hold."),
+            403,
+        )
+    try:
+        choice = counting.validate_ballot(
+            poll.method, poll.config, list(poll.option_ids), raw_choice
+        )
+    except counting.BallotInvalid as invalid:
+        raise _error(invalid.code, BALLOT_ERRORS[invalid.code], 400) from invalid
+    cast = Cast(
+        poll_id=poll.id,
+        voter_key=chosen,
+        cast_by_id=user_id,
+        choice=choice,
+        receipt=receipt(client_id),
+    )
+    db.session.remove()  # hold no connection while the writer commits
+    return {"poll_id": poll.id, "voter_key": chosen, **writer.submit(cast)}
