@@ -33,7 +33,10 @@ def test_check_in_floor_and_agenda_reach_every_screen_without_reload(
     # A member checks in from her phone; the others see it without reloading.
     ana.get_by_role("button", name="Registrar mi presencia").click()
     expect(ana.locator('[data-bind="me-status"]')).to_contain_text("Estás presente")
-    expect(projector.locator('[data-bind="attendance-text"]')).to_contain_text("1 presentes")
+    expect(ana.locator('[data-action="check_in"]')).to_be_hidden()
+    expect(ana.locator('[data-action="check_out"]')).to_be_visible()
+    expect(ana.locator('[data-form="proxy_self"]')).to_be_hidden()
+    expect(projector.locator('[data-bind="attendance-text"]')).to_contain_text("Presentes: 1")
     expect(facilitator.locator(f'tr[data-user-id="{people["member"].id}"]')).to_contain_text(
         "presente"
     )

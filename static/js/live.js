@@ -131,7 +131,7 @@
         class: q.kind === "point_of_order" ? "point-of-order" : "",
         text: `${q.name} · ${T.kinds[q.kind]}`,
       }));
-      queue.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: T.queue_empty })]));
+      queue.replaceChildren(...(items.length ? items : [el("li", { class: "muted empty", text: T.queue_empty })]));
     }
     if (!me) return;
     const position = floor.queue.findIndex((q) => q.user_id === me.user_id);
@@ -186,9 +186,9 @@
       const cell = el("td");
       if (live) {
         cell.appendChild(el("button", {
-          type: "button", class: "button small", text: p.present ? T.check_out : T.check_in,
+          type: "button", class: "button small", text: p.present ? T.mark_left : T.mark_present,
           "data-action": action, "data-user": String(p.user_id),
-          "aria-label": `${p.present ? T.check_out : T.check_in}: ${p.name}`,
+          "aria-label": `${p.present ? T.mark_left : T.mark_present}: ${p.name}`,
         }));
       }
       return el("tr", { "data-user-id": String(p.user_id) }, [
