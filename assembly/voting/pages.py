@@ -29,6 +29,7 @@ from assembly.voting.explain import (
     to_decimal,
 )
 from assembly.voting.models import Eligibility, Poll, PollMethod, PollStatus, VoteRecord
+from assembly.voting.snapshot import open_poll_snapshot
 from assembly.voting.writer import Close, writer
 
 POLL_REMINDER = "poll_reminder"
@@ -136,7 +137,8 @@ def voter_choices(poll: Poll, user_id: int) -> list[dict]:
     """The votes this person may cast in the poll, named, and whether each is in already."""
     if poll.status != PollStatus.OPEN:
         return []
-    keys = service.voter_keys_for(poll, user_id)
+    snapshot = open_poll_snapshot(poll.id)
+    keys = snapshot.voter_keys_for(user_id) if snapshot else []  # the same rule as casting
     if not keys:
         return []
     voted = set(

@@ -256,32 +256,6 @@ def electorate(poll: Poll, organisation: Organisation, meeting: Meeting | None) 
     return keys
 
 
-def voter_keys_for(poll: Poll, user_id: int) -> list[str]:
-    """The votes this person may cast in the poll: their own, proxies held, organisations."""
-    keys = []
-    if poll.weighting != Weighting.PERSON:
-        for org_id, delegate in _delegations(poll.organisation_id):
-            key = _organisation_key(org_id)
-            if delegate == user_id and key in poll.electorate:
-                keys.append(key)
-        return keys
-    own = _person(user_id)
-    if own in poll.electorate:
-        keys.append(own)
-    if poll.meeting_id is not None and poll.eligibility == Eligibility.PRESENT:
-        for grantor in db.session.scalars(
-            select(Proxy.grantor_id).where(
-                Proxy.meeting_id == poll.meeting_id,
-                Proxy.holder_id == user_id,
-                Proxy.revoked_at.is_(None),
-            )
-        ):
-            key = _person(grantor)
-            if key in poll.electorate:
-                keys.append(key)
-    return keys
-
-
 # --- opening and closing ------------------------------------------------------------------------
 
 
