@@ -148,7 +148,7 @@ _OPTIONS = {"winners", "tied"}
 _TEXT = {"fraction", "majority", "abstentions", "comparison"}
 _SKIP = {"values", "rounds_per_seat", "tie_breaks"}
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_FORMAT_FIELD = re.compile(r"%\((\w+)\)s")
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -243,7 +243,7 @@ def explain(result: Mapping | None, option_labels=None) -> str:
     params = sentence_params(
         explanation["key"], explanation.get("params") or {}, _labels(option_labels)
     )
-    return _PLACEHOLDER.sub(lambda m: params.get(m.group(1), "—"), str(template))
+    return _FORMAT_FIELD.sub(lambda m: params.get(m.group(1), "—"), str(template))
 
 
 def outcome(result: Mapping | None) -> str:
@@ -268,14 +268,14 @@ def rule(method: str, config: Mapping | None) -> str:
     config = config or {}
     text = str(RULES.get(rule_key(method, config), ""))
     values = {"max_objections": config.get("max_objections", 0), "dots": config.get("dots", 3)}
-    text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), text)
+    text = _FORMAT_FIELD.sub(lambda m: str(values.get(m.group(1), "")), text)
     if config.get("seats", 1) > 1:
         text += " " + str(RULES["seats"]) % {"seats": config["seats"]}
     return text
 
 
 def _braces(text) -> str:
-    return _PLACEHOLDER.sub(r"{\1}", str(text))
+    return _FORMAT_FIELD.sub(r"{\1}", str(text))
 
 
 def js_strings() -> dict[str, dict[str, str]]:
