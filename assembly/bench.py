@@ -33,8 +33,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare(database_url: str, voters: int) -> dict:
-    """Schema, people, a live meeting and a draft yes/no poll, written directly."""
+def _prepare(database_url: str, voters: int, rounds: int = 1) -> dict:
+    """Schema, people, a live meeting and a draft yes/no poll per round, written directly."""
     from assembly import create_app
     from assembly.accounts.models import User
     from assembly.accounts.service import hash_password
@@ -104,17 +104,20 @@ def _prepare(database_url: str, voters: int) -> dict:
         db.session.add(item)
         db.session.flush()
         meeting.current_item_id = item.id
-        poll = create_poll(
-            organisation,
-            title="¿Aprobamos el balance 2026?",
-            method=PollMethod.YES_NO,
-            config={"majority": "simple"},
-            meeting=meeting,
-        )
+        polls = [
+            create_poll(
+                organisation,
+                title=f"¿Aprobamos el punto {n + 1} del balance 2026?",
+                method=PollMethod.YES_NO,
+                config={"majority": "simple"},
+                meeting=meeting,
+            )
+            for n in range(rounds)
+        ]
         db.session.commit()
         return {
             "meeting_id": meeting.id,
-            "poll_id": poll.id,
+            "poll_ids": [poll.id for poll in polls],
             "emails": [p.email for p in people],
             "facilitator": facilitator.email,
         }
@@ -196,6 +199,7 @@ class Voter:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.poll_open = asyncio.Event()
         self.final = asyncio.Event()
+        self.final_seen: set[int] = set()
         self.final_at: float | None = None
         self.state_version = -1
         self.poll_id: int | None = None
@@ -210,7 +214,8 @@ class Voter:
                 continue
             if poll["status"] == "open":
                 self.poll_open.set()
-            if poll["status"] == "closed" and poll["result"] and not self.final.is_set():
+            if poll["status"] == "closed" and poll["result"] and poll["id"] not in self.final_seen:
+                self.final_seen.add(poll["id"])
                 self.final_at = time.perf_counter()
                 self.final.set()
 
@@ -235,6 +240,13 @@ class Voter:
     async def call(self, event: str, payload: dict, timeout: float = 120):
         return await self.sio.call(event, payload, timeout=timeout)
 
+    def expect(self, poll_id: int) -> None:
+        """Watch the next poll."""
+        self.poll_id = poll_id
+        self.poll_open.clear()
+        self.final.clear()
+        self.final_at = None
+
 
 async def _connect_all(urls, emails, meeting_id, concurrency: int = 50) -> list[Voter]:
     import aiohttp
@@ -258,12 +270,10 @@ async def _connect_all(urls, emails, meeting_id, concurrency: int = 50) -> list[
     return connected
 
 
-async def _run(urls, plan, voters_n: int) -> dict:
-    meeting_id, poll_id = plan["meeting_id"], plan["poll_id"]
+async def _run(urls, plan) -> list[dict]:
+    meeting_id = plan["meeting_id"]
     voters = await _connect_all(urls, plan["emails"], meeting_id)
     facilitator = (await _connect_all(urls[:1], [plan["facilitator"]], meeting_id))[0]
-    for voter in [*voters, facilitator]:
-        voter.poll_id = poll_id
 
     # Everyone checks in (a real event each), a few at a time, as people arrive.
     limit = asyncio.Semaphore(100)
@@ -273,6 +283,20 @@ async def _run(urls, plan, voters_n: int) -> dict:
             return await voter.call("check_in", {"meeting_id": meeting_id})
 
     await asyncio.gather(*(check_in(v) for v in voters))
+    rounds = []
+    for poll_id in plan["poll_ids"]:
+        await asyncio.sleep(1)  # the previous round's last messages are out of the way
+        rounds.append(await _round(voters, facilitator, poll_id))
+    for voter in [*voters, facilitator]:
+        with suppress(Exception):
+            await voter.sio.disconnect()
+    return rounds
+
+
+async def _round(voters: list[Voter], facilitator: Voter, poll_id: int) -> dict:
+    """One poll: open it, everyone votes at the same moment, close it, wait for the result."""
+    for voter in [*voters, facilitator]:
+        voter.expect(poll_id)
     opened = await facilitator.call("poll_open", {"poll_id": poll_id})
     if not opened.get("ok"):
         raise RuntimeError(f"poll did not open: {opened}")
@@ -310,11 +334,9 @@ async def _run(urls, plan, voters_n: int) -> dict:
     closed = await facilitator.call("poll_close", {"poll_id": poll_id})
     await asyncio.wait_for(asyncio.gather(*(v.final.wait() for v in voters)), 120)
     all_final = max(v.final_at for v in voters)
-    for voter in [*voters, facilitator]:
-        with suppress(Exception):
-            await voter.sio.disconnect()
     ordered = sorted(latencies)
     return {
+        "poll_id": poll_id,
         "connected": len(voters),
         "acked": acked,
         "errors": errors,
@@ -327,8 +349,13 @@ async def _run(urls, plan, voters_n: int) -> dict:
 
 
 def run_vote_benchmark(
-    voters: int, database_url: str | None, processes: int, redis_url: str | None
+    voters: int,
+    database_url: str | None,
+    processes: int,
+    redis_url: str | None,
+    rounds: int = 1,
 ) -> dict:
+    """Run the burst `rounds` times (one poll each) on one server; timings are medians."""
     workdir = tempfile.mkdtemp(prefix="assembly-bench-")
     schema = None
     try:
@@ -340,10 +367,10 @@ def run_vote_benchmark(
             raise SystemExit(
                 "--processes above 1 needs --redis-url (rooms are shared through Redis)"
             )
-        plan = _prepare(database_url, voters)
+        plan = _prepare(database_url, voters, rounds)
         servers = _start_servers(database_url, processes, redis_url, workdir)
         try:
-            outcome = asyncio.run(_run([url for _p, url in servers], plan, voters))
+            outcomes = asyncio.run(_run([url for _p, url in servers], plan))
             rss = sum(_rss_mb(process.pid) for process, _url in servers)
         finally:
             for process, _url in servers:
@@ -351,25 +378,23 @@ def run_vote_benchmark(
             for process, _url in servers:
                 with suppress(subprocess.TimeoutExpired):
                     process.wait(10)
-        stored = _count_stored(database_url, plan["poll_id"])
-        counted = sum(stored["result"].get("counts", {}).values()) if stored["result"] else None
+        per_round = [_round_figures(database_url, outcome) for outcome in outcomes]
+
+        def median(key):
+            return round(statistics.median(r[key] for r in per_round), 1)
+
         return {
             "voters": voters,
-            "connected": outcome["connected"],
-            "acked": outcome["acked"],
-            "stored": stored["ballots"],
-            "lost": max(0, outcome["acked"] - stored["ballots"]),
-            "duplicates": max(0, stored["ballots"] - stored["records"])
-            + max(0, stored["ballots"] - outcome["acked"]),
-            "ack_p50_ms": outcome["ack_p50_ms"],
-            "ack_p95_ms": outcome["ack_p95_ms"],
-            "ack_max_ms": outcome["ack_max_ms"],
-            "all_screens_final_ms": outcome["all_screens_final_ms"],
+            "rounds": rounds,
+            "connected": min(r["connected"] for r in per_round),
+            **{k: sum(r[k] for r in per_round) for k in ("acked", "stored", "lost", "duplicates")},
+            **{k: median(k) for k in _TIMINGS},
             "server_rss_mb": round(rss, 1),
-            "counted_in_result": counted,
-            "refused": outcome["errors"],
             "database": database_url.split(":", 1)[0].split("+")[0],
             "processes": processes,
+            "per_round": per_round if rounds > 1 else None,
+            "counted_in_result": sum(r["counted_in_result"] or 0 for r in per_round),
+            "refused": {k: v for r in per_round for k, v in r["refused"].items()},
         }
     finally:
         if schema:
@@ -378,6 +403,28 @@ def run_vote_benchmark(
             print(f"kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+_TIMINGS = ("ack_p50_ms", "ack_p95_ms", "ack_max_ms", "all_screens_final_ms")
+
+
+def _round_figures(database_url: str, outcome: dict) -> dict:
+    """One round's figures: what the clients saw, checked against what the database holds."""
+    stored = _count_stored(database_url, outcome["poll_id"])
+    acked = outcome["acked"]
+    return {
+        "connected": outcome["connected"],
+        "acked": acked,
+        "stored": stored["ballots"],
+        "lost": max(0, acked - stored["ballots"]),
+        "duplicates": max(0, stored["ballots"] - stored["records"])
+        + max(0, stored["ballots"] - acked),
+        **{k: outcome[k] for k in _TIMINGS},
+        "counted_in_result": (
+            sum(stored["result"].get("counts", {}).values()) if stored["result"] else None
+        ),
+        "refused": outcome["errors"],
+    }
 
 
 def _fresh_schema(database_url: str) -> tuple[str, tuple[str, str]]:
@@ -402,5 +449,7 @@ def _drop_schema(database_url: str, name: str) -> None:
     engine.dispose()
 
 
-def main(voters: int, database_url: str | None, processes: int, redis_url: str | None) -> None:
-    print(json.dumps(run_vote_benchmark(voters, database_url, processes, redis_url)))
+def main(
+    voters: int, database_url: str | None, processes: int, redis_url: str | None, rounds: int
+) -> None:
+    print(json.dumps(run_vote_benchmark(voters, database_url, processes, redis_url, rounds)))

@@ -63,11 +63,20 @@ def register_commands(app: Flask) -> None:
     )
     @click.option("--processes", type=int, default=1, show_default=True)
     @click.option("--redis-url", default=None, help="Needed with --processes above 1.")
-    def bench_vote(voters: int, database_url: str | None, processes: int, redis_url: str | None):
+    @click.option(
+        "--rounds",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Polls voted one after another on the same server; timings are their medians.",
+    )
+    def bench_vote(
+        voters: int, database_url: str | None, processes: int, redis_url: str | None, rounds: int
+    ):
         """N members vote at once; prints one JSON object of what happened."""
         from assembly.bench import main
 
-        main(voters, database_url, processes, redis_url)
+        main(voters, database_url, processes, redis_url, rounds)
 
     @app.cli.command("create-organisation")
     @click.argument("name")
