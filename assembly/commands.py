@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -10,6 +11,21 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from assembly.extensions import db, socketio
+
+
+def tune_garbage_collector() -> None:
+    """Keep Python's full collections out of a voting burst.
+
+    A server with thousands of connections holds millions of long-lived objects, and a full
+    (oldest-generation) collection walks them all: about 250 ms at 2,000 connections, during which
+    no room moves. With CPython's default thresholds a 2,000-ballot burst set off one or two, half
+    of the server's time in it (measured with `assembly bench vote`). So what start-up built is
+    frozen out of collection, a young collection waits for 50,000 new objects (not 700), and a
+    full one for 10 middle ones of 20 young ones each. Reference cycles are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
 
 
 def upgrade_database() -> None:
@@ -42,6 +58,7 @@ def register_commands(app: Flask) -> None:
         click.echo(
             f"Assembly on http://{host}:{port}  ({current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]})"
         )
+        tune_garbage_collector()
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
 
     @app.cli.command("demo")
