@@ -385,3 +385,37 @@ def browser_page(browser, live_server):
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def make_poll(app):
+    """Creates a draft poll in a meeting; returns its id."""
+    from assembly.meetings.models import Meeting
+    from assembly.organisations.models import Organisation
+    from assembly.proposals.models import Proposal
+    from assembly.voting.models import Eligibility, PollMethod, Weighting
+    from assembly.voting.service import create_poll
+
+    def factory(
+        meeting_ref, method="yes_no", *, options=(), config=None, proposal_id=None, **fields
+    ):
+        with app.app_context():
+            meeting = db.session.get(Meeting, meeting_ref.id)
+            organisation = db.session.get(Organisation, meeting.organisation_id)
+            proposal = db.session.get(Proposal, proposal_id) if proposal_id else None
+            fields.setdefault("eligibility", Eligibility.PRESENT)
+            fields.setdefault("weighting", Weighting.PERSON)
+            poll = create_poll(
+                organisation,
+                title=fields.pop("title", "¿Aprobamos el balance?"),
+                method=PollMethod(method),
+                config=config or {},
+                options=list(options),
+                meeting=meeting,
+                proposal=proposal,
+                **fields,
+            )
+            db.session.commit()
+            return poll.id
+
+    return factory

@@ -122,6 +122,7 @@ class LiveClient:
         self.projector_token = projector_token
         self.latest: dict[str, object] = {}
         self.counts: dict[str, int] = {}
+        self.arrivals: dict[str, list[float]] = {}  # when each event came (time.monotonic)
         self.joined = threading.Event()
         self._changed = threading.Condition()
         self.http = login(base_url, person.email, person.password) if person else requests.Session()
@@ -171,6 +172,7 @@ class LiveClient:
                 return  # an older state arriving late changes nothing
             self.latest[event] = data
             self.counts[event] = self.counts.get(event, 0) + 1
+            self.arrivals.setdefault(event, []).append(time.monotonic())
             self._changed.notify_all()
 
     def call(self, event: str, **payload) -> dict:

@@ -1,5 +1,6 @@
 """The live room against a real server process (gevent) and real network clients."""
 
+import itertools
 import socket
 import time
 import uuid
@@ -192,3 +193,44 @@ def test_two_server_processes_share_rooms_through_redis(
     finally:
         first.stop()
         second.stop()
+
+
+def test_ballot_counts_reach_every_screen_paced_by_the_size_of_the_room(
+    database_url, make_user, make_org, make_meeting, make_poll, live_client
+):
+    # 10 count messages a second for a room of 7 screens: one count every 0.7 s at most.
+    server = ServerProcess(database_url, extra_env={"ASSEMBLY_PROGRESS_MESSAGES_PER_SECOND": "10"})
+    try:
+        facilitator_person = make_user(name="Facilitadora")
+        people = [make_user() for _ in range(5)]
+        org = make_org(members={facilitator_person: "facilitator", **{p: "member" for p in people}})
+        meeting = make_meeting(org)
+        facilitator = live_client(facilitator_person, meeting, server=server)
+        assert facilitator.call("meeting_start")["ok"]
+        phones = [live_client(p, meeting, server=server) for p in people]
+        for phone in phones:
+            assert phone.call("check_in")["ok"]
+        projector = live_client(meeting=meeting, projector=True, server=server)
+        poll_id = make_poll(meeting)
+        assert facilitator.call("poll_open", poll_id=poll_id)["ok"]
+        projector.wait_for(lambda s: s["state"]["polls"], what="the poll, open")
+
+        for phone in phones:  # one after another, each acknowledged once it is stored
+            ack = phone.call(
+                "vote", poll_id=poll_id, choice={"vote": "yes"}, client_id=uuid.uuid4().hex
+            )
+            assert ack["ok"] and ack["stored"]
+
+        def voted(latest):
+            polls = latest["poll_progress"]["polls"]
+            return next(p for p in polls if p["id"] == poll_id)["progress"]["voted"]
+
+        # The last count is never dropped, only held back for the room's turn...
+        projector.wait_for(lambda s: voted(s) == 5, timeout=5, what="the count of 5 votes")
+        # ...so five ballots cost the room fewer than five count messages, spaced by the pause.
+        arrivals = projector.arrivals["poll_progress"]
+        assert len(arrivals) < 5
+        gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+        assert all(gap > 0.5 for gap in gaps), gaps
+    finally:
+        server.stop()

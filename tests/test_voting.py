@@ -18,38 +18,6 @@ def cid():
 
 
 @pytest.fixture
-def make_poll(app):
-    from assembly.meetings.models import Meeting
-    from assembly.organisations.models import Organisation
-    from assembly.voting.models import Eligibility, PollMethod, Weighting
-    from assembly.voting.service import create_poll
-
-    def factory(
-        meeting_ref, method="yes_no", *, options=(), config=None, proposal_id=None, **fields
-    ):
-        with app.app_context():
-            meeting = db.session.get(Meeting, meeting_ref.id)
-            organisation = db.session.get(Organisation, meeting.organisation_id)
-            proposal = db.session.get(Proposal, proposal_id) if proposal_id else None
-            fields.setdefault("eligibility", Eligibility.PRESENT)
-            fields.setdefault("weighting", Weighting.PERSON)
-            poll = create_poll(
-                organisation,
-                title=fields.pop("title", "¿Aprobamos el balance?"),
-                method=PollMethod(method),
-                config=config or {},
-                options=list(options),
-                meeting=meeting,
-                proposal=proposal,
-                **fields,
-            )
-            db.session.commit()
-            return poll.id
-
-    return factory
-
-
-@pytest.fixture
 def voting_room(coop, make_meeting, socket_for):
     """A live meeting of the co-op, everyone joined, facilitator, member and secretary present."""
     org, people = coop

@@ -4,6 +4,11 @@ A change marks its meeting; a background task sends the state of marked meetings
 BROADCAST_INTERVAL_MS. With N people acting at once that is one message per screen per
 interval instead of N (a broadcast per action sends N x N messages: see docs/realtime.md).
 The state is read from the database after the change was committed.
+
+Ballot counts (`poll_progress`) are paced by the room's size as well: at most
+PROGRESS_MESSAGES_PER_SECOND messages a second per meeting, so a 30-person room sees each
+count at once while a 2,000-screen room gets one a second, and a burst of 2,000 ballots is not
+slowed by the 2,000 x 2,000 messages of its own progress.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Broadcaster:
         self._dirty: set[int] = set()
         self._rosters: set[int] = set()
         self._progress: set[int] = set()
+        self._next_progress: dict[int, float] = {}  # meeting -> when its counts may go again
         self._lock = threading.Lock()
         self._task = None
         self.app: Flask | None = None
@@ -66,11 +72,18 @@ class Broadcaster:
         self._dirty = set()
         self._rosters = set()
         self._progress = set()
+        self._next_progress = {}
         self._task = None
 
     @property
     def interval(self) -> float:
         return self.app.config["BROADCAST_INTERVAL_MS"] / 1000
+
+    def _progress_pause(self, meeting_id: int) -> float:
+        """How long the meeting's screens wait for the next count, by how many they are."""
+        manager = socketio.server.manager
+        screens = sum(1 for _ in manager.get_participants("/", room(meeting_id)))
+        return max(self.interval, screens / self.app.config["PROGRESS_MESSAGES_PER_SECOND"])
 
     def mark(self, meeting_id: int, *, roster: bool = True) -> None:
         """Schedule the meeting's new state for its screens (call after committing).
@@ -103,10 +116,14 @@ class Broadcaster:
         pause = self.interval
         while True:
             socketio.sleep(pause)
+            now = time.monotonic()
             with self._lock:
                 due, self._dirty = self._dirty, set()
                 rosters, self._rosters = self._rosters, set()
-                counts, self._progress = self._progress - due, set()
+                # A full state carries the counts too; other counts wait for their room's turn.
+                waiting = self._progress - due
+                counts = {m for m in waiting if self._next_progress.get(m, 0.0) <= now}
+                self._progress = waiting - counts
             started = time.perf_counter()
             for meeting_id, only_counts in [(m, False) for m in due] + [(m, True) for m in counts]:
                 try:
@@ -118,6 +135,7 @@ class Broadcaster:
                                 self.send(meeting_id, roster=meeting_id in rosters)
                         finally:
                             db.session.remove()
+                    self._next_progress[meeting_id] = now + self._progress_pause(meeting_id)
                 except Exception:  # one bad meeting must not stop the others' updates
                     log.exception("Broadcasting meeting %s failed", meeting_id)
             # Sending to thousands of screens takes time of its own: keep it to a third of the
