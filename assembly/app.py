@@ -118,7 +118,10 @@ def _init_extensions(app: Flask) -> None:
         manage_session=False,
     )
     from assembly.live.broadcast import broadcaster, send_touched
+    from assembly.voting import events as voting_events
     from assembly.voting.writer import writer
+
+    voting_events.init_app(app)
 
     broadcaster.init_app(app)
     writer.init_app(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from flask import request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_socketio import emit, join_room
@@ -66,6 +67,17 @@ def _error_body(event: str, error: Exception) -> dict:
     return {"event": event, "code": "internal", "status": 500, "message": str(message)}
 
 
+def refuse(name: str, error: Exception) -> dict:
+    """Undo what the refused event began, tell its sender (an `error` event), and say why."""
+    db.session.rollback()
+    forget_touched()
+    if not isinstance(error, DomainError | HTTPException | IntegrityError):
+        log.exception("Socket event %s failed", name)
+    body = _error_body(name, error)
+    emit("error", body)
+    return {"ok": False, "error": body}
+
+
 def live_event(name: str):
     """Register a handler that validates, acknowledges, reports errors and frees the session."""
 
@@ -80,13 +92,7 @@ def live_event(name: str):
                     raise BadPayload()
                 return {"ok": True, **(fn(payload) or {})}
             except Exception as error:
-                db.session.rollback()
-                forget_touched()
-                if not isinstance(error, DomainError | HTTPException | IntegrityError):
-                    log.exception("Socket event %s failed", name)
-                body = _error_body(name, error)
-                emit("error", body)
-                return {"ok": False, "error": body}
+                return refuse(name, error)
             finally:
                 # Flask's request teardown does not run for socket events.
                 db.session.remove()
@@ -94,6 +100,20 @@ def live_event(name: str):
         return handler
 
     return decorator
+
+
+def in_request_context(app, sid: str, event: str, fn, *args):
+    """Run `fn` as Flask-SocketIO runs a handler: in the sender's request context (their
+    session, language and `current_user`), for handlers registered without one."""
+    with app.request_context(socketio.server.get_environ(sid)):
+        request.sid, request.namespace = sid, "/"
+        request.event = {"message": event, "args": args}
+        return fn(*args)
+
+
+# Set on connect: who is behind a connection, for the handlers that run without a request
+# context. The session cookie cannot change during a connection, so neither can this.
+USER_ID = "assembly.user_id"
 
 
 def _int(payload: dict, key: str, *, required: bool = True) -> int | None:
@@ -154,6 +174,7 @@ def connect(auth=None):
     # The projector connects without an account; everything it may do is checked on `join`.
     if current_user.is_authenticated:
         join_room(person_room(current_user.id))
+        request.environ[USER_ID] = current_user.id
     db.session.remove()
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-from flask import session
+from flask import Flask
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from assembly.core.errors import DomainError
-from assembly.extensions import db
-from assembly.live.events import BadPayload, _changed, _int, live_event
+from assembly.extensions import db, socketio
+from assembly.live.events import (
+    USER_ID,
+    BadPayload,
+    _changed,
+    _int,
+    in_request_context,
+    live_event,
+    refuse,
+)
 from assembly.meetings.models import Meeting
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
 from assembly.voting import service
@@ -52,20 +61,16 @@ def poll_close(payload: dict):
 
 @live_event("vote")
 def vote(payload: dict):
+    """A ballot, with every check and every refusal in the sender's language. A burst of ballots
+    comes through `_vote_fast` below, which hands here whatever it cannot take itself."""
     poll_id = _int(payload, "poll_id")
-    client_id = payload.get("client_id")
-    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
-        raise BadPayload(
-            lazy_gettext("The request is missing a valid %(field)s.", field="client_id")
-        )
-    # The hot path of a voting burst answers from memory: who may vote was settled, and frozen,
-    # when the poll opened (the electorate), so a voter found in it needs no query at all.
-    user_id = _session_user_id()
+    client_id = _client_id(payload)
+    user_id = current_user.id if current_user.is_authenticated else 0
     if open_poll_snapshot(poll_id) is None:
         _refuse_closed_or_hidden(payload)
     try:
         return service.cast_ballot(
-            poll_id, user_id or 0, payload.get("choice"), client_id, payload.get("voter_key")
+            poll_id, user_id, payload.get("choice"), client_id, payload.get("voter_key")
         )
     except DomainError as error:
         if error.code == "not_eligible":
@@ -73,10 +78,58 @@ def vote(payload: dict):
         raise
 
 
-def _session_user_id() -> int | None:
-    """The logged-in person's id from the signed session, without loading the account."""
-    value = session.get("_user_id")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+def _client_id(payload: dict) -> str:
+    client_id = payload.get("client_id")
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field="client_id")
+        )
+    return client_id
+
+
+def init_app(app: Flask) -> None:
+    """Put `_vote_fast` in front of `vote`; after socketio.init_app, which makes the server."""
+    socketio.server.on("vote", functools.partial(_vote_fast, app))
+
+
+def _vote_fast(app: Flask, sid: str, payload=None, *_extra):
+    """`vote` for a well-formed ballot of a voter in an open poll, without Flask's request context.
+
+    Building a request context for each event (parsing the session cookie, matching a URL) was
+    a sixth of the server's time in a 2,000-ballot burst. A ballot needs none of it: the voter's
+    id was kept on connect, and the open poll's snapshot settles everything else. Anything else
+    (a refusal to explain, a malformed payload, an anonymous screen) goes to `vote`, in the
+    sender's request context, so refusals read the same on both paths.
+    """
+    with app.app_context():
+        try:
+            try:
+                cast = _prepare_fast(sid, payload)
+            except DomainError:
+                cast = None  # refused before anything was written: `vote` explains why
+            if cast is None:
+                return in_request_context(app, sid, "vote", vote, payload)
+            try:
+                return {"ok": True, **service.store_ballot(cast)}
+            except Exception as error:  # the writer refused it (e.g. closed meanwhile)
+                return in_request_context(app, sid, "vote", refuse, "vote", error)
+        finally:
+            db.session.remove()
+
+
+def _prepare_fast(sid: str, payload):
+    """The ballot if everything needed is at hand and well-formed; None to take the long way."""
+    user_id = socketio.server.get_environ(sid).get(USER_ID)
+    if not user_id or not isinstance(payload, dict):
+        return None
+    poll_id, client_id = payload.get("poll_id"), payload.get("client_id")
+    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+        return None
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        return None
+    return service.prepare_ballot(
+        poll_id, user_id, payload.get("choice"), client_id, payload.get("voter_key")
+    )
 
 
 def _refuse_closed_or_hidden(payload: dict):

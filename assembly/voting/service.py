@@ -405,8 +405,16 @@ def cast_ballot(
     which vote comes from the poll's electorate, frozen when it opened (see snapshot.py).
     Raises `poll_closed` if the poll is not open, `not_eligible`, or a ballot error.
     """
+    return store_ballot(prepare_ballot(poll_id, user_id, raw_choice, client_id, voter_key))
+
+
+def prepare_ballot(
+    poll_id: int, user_id: int, raw_choice, client_id: str, voter_key: str | None = None
+):
+    """The checks of `cast_ballot`, against the open poll's snapshot: the ballot to store, or a
+    DomainError. Nothing is written."""
     from assembly.voting.snapshot import open_poll_snapshot
-    from assembly.voting.writer import Cast, writer
+    from assembly.voting.writer import Cast
 
     poll = open_poll_snapshot(poll_id)
     if poll is None:
@@ -425,12 +433,18 @@ def cast_ballot(
         )
     except counting.BallotInvalid as invalid:
         raise _error(invalid.code, BALLOT_ERRORS[invalid.code], 400) from invalid
-    cast = Cast(
+    return Cast(
         poll_id=poll.id,
         voter_key=chosen,
         cast_by_id=user_id,
         choice=choice,
         receipt=receipt(client_id),
     )
+
+
+def store_ballot(cast) -> dict:
+    """Hand a prepared ballot to the writer; returns once it is committed (or refused)."""
+    from assembly.voting.writer import writer
+
     db.session.remove()  # hold no connection while the writer commits
-    return {"poll_id": poll.id, "voter_key": chosen, **writer.submit(cast)}
+    return {"poll_id": cast.poll_id, "voter_key": cast.voter_key, **writer.submit(cast)}
