@@ -45,6 +45,7 @@ class PollSnapshot:
 
 _polls: dict[int, PollSnapshot] = {}
 _lock = threading.Lock()
+_building = threading.Lock()
 
 
 def open_poll_snapshot(poll_id: int) -> PollSnapshot | None:
@@ -52,13 +53,19 @@ def open_poll_snapshot(poll_id: int) -> PollSnapshot | None:
     cached = _polls.get(poll_id)
     if cached is not None:
         return cached
-    poll = db.session.get(Poll, poll_id)
-    if poll is None or poll.status != PollStatus.OPEN:
-        return None
-    snapshot = _build(poll)
-    with _lock:
-        _polls[poll_id] = snapshot
-    return snapshot
+    # One build at a time: the first ballots of a burst arrive together, and where the database
+    # driver yields (PostgreSQL under gevent) each would otherwise build its own, all 2,000.
+    with _building:
+        cached = _polls.get(poll_id)
+        if cached is not None:
+            return cached
+        poll = db.session.get(Poll, poll_id)
+        if poll is None or poll.status != PollStatus.OPEN:
+            return None
+        snapshot = _build(poll)
+        with _lock:
+            _polls[poll_id] = snapshot
+        return snapshot
 
 
 def clear() -> None:
