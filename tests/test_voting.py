@@ -323,3 +323,38 @@ def test_closing_races_with_late_ballots_nothing_lost_nothing_after_the_count(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ballot)) == len(counted)
         assert db.session.get(Poll, poll_id).result["counts"]["yes"] == len(counted)
+
+
+def test_the_first_ballots_of_a_burst_build_the_polls_snapshot_once(
+    voting_room, make_poll, app, monkeypatch
+):
+    """Simultaneous first ballots read the open poll from the database once, not once each."""
+    from assembly.voting import snapshot
+
+    meeting, _people, socks = voting_room
+    poll_id = make_poll(meeting)
+    ok(socks["facilitator"].emit("poll_open", {"poll_id": poll_id}, callback=True))
+    snapshot.clear()
+    builds = []
+    build = snapshot._build
+
+    def slow_build(poll):
+        builds.append(poll.id)
+        threading.Event().wait(0.05)  # the database takes its time; others arrive meanwhile
+        return build(poll)
+
+    monkeypatch.setattr(snapshot, "_build", slow_build)
+    seen = []
+
+    def first_ballot():
+        with app.app_context():
+            seen.append(snapshot.open_poll_snapshot(poll_id))
+            db.session.remove()
+
+    threads = [threading.Thread(target=first_ballot) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert builds == [poll_id]
+    assert len(seen) == 10 and all(s is seen[0] and s.id == poll_id for s in seen)
