@@ -184,6 +184,11 @@ def _start_servers(database_url: str, processes: int, redis_url: str | None, log
     return servers
 
 
+def _say(message: str) -> None:
+    """Progress on stderr: the JSON on stdout stays the only output to parse."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU time a process has used so far."""
     with open(f"/proc/{pid}/stat") as f:
@@ -290,6 +295,7 @@ async def _run(urls, plan, server_pids) -> list[dict]:
         async with limit:
             return await voter.call("check_in", {"meeting_id": meeting_id})
 
+    _say(f"{len(voters)} voters connected; checking in")
     await asyncio.gather(*(check_in(v) for v in voters))
     # 2,000 clients in one process are millions of objects: keep this load generator's own
     # full garbage collections (hundreds of ms each) out of the latencies it measures.
@@ -297,7 +303,8 @@ async def _run(urls, plan, server_pids) -> list[dict]:
     gc.freeze()
     gc.set_threshold(50_000, 20, 10)
     rounds = []
-    for poll_id in plan["poll_ids"]:
+    for n, poll_id in enumerate(plan["poll_ids"], 1):
+        _say(f"round {n} of {len(plan['poll_ids'])}")
         await asyncio.sleep(1)  # the previous round's last messages are out of the way
         rounds.append(await _round(voters, facilitator, poll_id, server_pids))
     for voter in [*voters, facilitator]:

@@ -25,7 +25,7 @@ _TUNABLE = (
     "ARGON2_MEMORY_KIB",
     "SOCKETIO_CHANNEL",
     "BROADCAST_INTERVAL_MS",
-    "PROGRESS_MESSAGES_PER_SECOND",
+    "ROOM_MESSAGES_PER_SECOND",
     "INVITATION_DAYS",
 )
 
@@ -93,9 +93,9 @@ DEFAULTS: dict = {
     "SOCKETIO_CHANNEL": "assembly",  # the Redis channel processes share
     # Room states are sent at most this often per meeting (0: at once, for in-process tests).
     "BROADCAST_INTERVAL_MS": 150,
-    # Ballot counts go to a meeting's screens at most this many messages a second (see
-    # live/broadcast.py): a 2,000-screen room gets one count a second, small rooms every 150 ms.
-    "PROGRESS_MESSAGES_PER_SECOND": 2000,
+    # A meeting's screens get at most this many messages a second (see live/broadcast.py): a
+    # 2,000-screen room gets one update a second, rooms of up to 300 one every 150 ms.
+    "ROOM_MESSAGES_PER_SECOND": 2000,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
 }
 

@@ -5,10 +5,10 @@ BROADCAST_INTERVAL_MS. With N people acting at once that is one message per scre
 interval instead of N (a broadcast per action sends N x N messages: see docs/realtime.md).
 The state is read from the database after the change was committed.
 
-Ballot counts (`poll_progress`) are paced by the room's size as well: at most
-PROGRESS_MESSAGES_PER_SECOND messages a second per meeting, so a 30-person room sees each
-count at once while a 2,000-screen room gets one a second, and a burst of 2,000 ballots is not
-slowed by the 2,000 x 2,000 messages of its own progress.
+Rooms are also paced by their size: at most ROOM_MESSAGES_PER_SECOND messages a second per
+meeting, so a 30-screen room gets every update within 150 ms while a 2,000-screen room gets one a
+second, and a burst of 2,000 ballots or check-ins is not slowed down by the 2,000 x 2,000
+messages of its own updates. A poll opening or closing is never held back (`urgent`).
 """
 
 from __future__ import annotations
@@ -27,22 +27,32 @@ log = logging.getLogger(__name__)
 _TOUCHED = "assembly.touched_meetings"
 
 
-def touch(meeting) -> None:
-    """Record a change the room will see: bump the version, send the state after the commit."""
+_URGENT = "assembly.urgent_meetings"
+
+
+def touch(meeting, *, urgent: bool = False) -> None:
+    """Record a change the room will see: bump the version, send the state after the commit.
+
+    `urgent` for what every screen needs at once whatever the room's size (a poll opening).
+    """
     from assembly.meetings.models import Meeting
 
     meeting.version = Meeting.version + 1
     db.session.info.setdefault(_TOUCHED, set()).add(meeting.id)
+    if urgent:
+        db.session.info.setdefault(_URGENT, set()).add(meeting.id)
 
 
 def send_touched() -> None:
     """After a request or event committed: schedule the state of every meeting it changed."""
+    urgent = db.session.info.pop(_URGENT, set())
     for meeting_id in db.session.info.pop(_TOUCHED, ()):
-        broadcaster.mark(meeting_id)
+        broadcaster.mark(meeting_id, urgent=meeting_id in urgent)
 
 
 def forget_touched() -> None:
     db.session.info.pop(_TOUCHED, None)
+    db.session.info.pop(_URGENT, None)
 
 
 def room(meeting_id: int) -> str:
@@ -62,7 +72,8 @@ class Broadcaster:
         self._dirty: set[int] = set()
         self._rosters: set[int] = set()
         self._progress: set[int] = set()
-        self._next_progress: dict[int, float] = {}  # meeting -> when its counts may go again
+        self._urgent: set[int] = set()
+        self._next_send: dict[int, float] = {}  # meeting -> when its room may get more
         self._lock = threading.Lock()
         self._task = None
         self.app: Flask | None = None
@@ -72,23 +83,28 @@ class Broadcaster:
         self._dirty = set()
         self._rosters = set()
         self._progress = set()
-        self._next_progress = {}
+        self._urgent = set()
+        self._next_send = {}
         self._task = None
 
     @property
     def interval(self) -> float:
         return self.app.config["BROADCAST_INTERVAL_MS"] / 1000
 
-    def _progress_pause(self, meeting_id: int) -> float:
-        """How long the meeting's screens wait for the next count, by how many they are."""
+    def _room_pause(self, meeting_id: int) -> float:
+        """How long the meeting's screens wait for their next update, by how many they are.
+
+        Counted in this process: with several processes each sends to its own share of the room.
+        """
         manager = socketio.server.manager
         screens = sum(1 for _ in manager.get_participants("/", room(meeting_id)))
-        return max(self.interval, screens / self.app.config["PROGRESS_MESSAGES_PER_SECOND"])
+        return max(self.interval, screens / self.app.config["ROOM_MESSAGES_PER_SECOND"])
 
-    def mark(self, meeting_id: int, *, roster: bool = True) -> None:
+    def mark(self, meeting_id: int, *, roster: bool = True, urgent: bool = False) -> None:
         """Schedule the meeting's new state for its screens (call after committing).
 
         `roster=False` when attendance did not change: the staff's list is not resent.
+        `urgent`: at the next tick, even if the room had an update a moment ago.
         """
         if self.interval <= 0:
             self.send(meeting_id, roster=roster)
@@ -97,6 +113,8 @@ class Broadcaster:
             self._dirty.add(meeting_id)
             if roster:
                 self._rosters.add(meeting_id)
+            if urgent:
+                self._urgent.add(meeting_id)
             self._start()
 
     def mark_progress(self, meeting_id: int) -> None:
@@ -118,12 +136,15 @@ class Broadcaster:
             socketio.sleep(pause)
             now = time.monotonic()
             with self._lock:
-                due, self._dirty = self._dirty, set()
-                rosters, self._rosters = self._rosters, set()
+                turn = {m for m in self._dirty | self._progress if self._next_send.get(m, 0) <= now}
+                due = self._dirty & (turn | self._urgent)
+                self._dirty -= due
+                self._urgent -= due
+                rosters = self._rosters & due
+                self._rosters -= due
                 # A full state carries the counts too; other counts wait for their room's turn.
-                waiting = self._progress - due
-                counts = {m for m in waiting if self._next_progress.get(m, 0.0) <= now}
-                self._progress = waiting - counts
+                counts = (self._progress & turn) - due
+                self._progress -= due | counts
             started = time.perf_counter()
             for meeting_id, only_counts in [(m, False) for m in due] + [(m, True) for m in counts]:
                 try:
@@ -135,7 +156,7 @@ class Broadcaster:
                                 self.send(meeting_id, roster=meeting_id in rosters)
                         finally:
                             db.session.remove()
-                    self._next_progress[meeting_id] = now + self._progress_pause(meeting_id)
+                    self._next_send[meeting_id] = now + self._room_pause(meeting_id)
                 except Exception:  # one bad meeting must not stop the others' updates
                     log.exception("Broadcasting meeting %s failed", meeting_id)
             # Sending to thousands of screens takes time of its own: keep it to a third of the

@@ -42,8 +42,8 @@ def not_live():
     return _error("meeting_not_live", lazy_gettext("The meeting is not live."), 409)
 
 
-def _bump(meeting: Meeting) -> None:
-    touch(meeting)
+def _bump(meeting: Meeting, *, urgent: bool = False) -> None:
+    touch(meeting, urgent=urgent)
 
 
 def _require_live(meeting: Meeting) -> None:

@@ -275,7 +275,7 @@ def open_poll(poll: Poll) -> None:
                 409,
             )
         poll.quorum_at_open = quorum
-        room._bump(meeting)
+        room._bump(meeting, urgent=True)  # every screen needs it now
     poll.electorate = electorate(poll, organisation, meeting)
     if not poll.electorate:
         raise _error("nobody_eligible", lazy_gettext("Nobody can vote in this poll yet."), 409)
@@ -321,7 +321,7 @@ def close_poll(poll: Poll) -> dict:
     poll.result = result
     if meeting is not None:
         poll.quorum_at_close = room.quorum(meeting)
-        room._bump(meeting)
+        room._bump(meeting, urgent=True)  # every screen needs it now
     if poll.proposal_id:
         proposal = db.session.get(Proposal, poll.proposal_id)
         adopted = result.get("outcome") == "adopted"

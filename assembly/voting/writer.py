@@ -259,7 +259,7 @@ def _announce(poll_ids: set[int], *, closed: bool = False) -> None:
     )
     for meeting_id in meeting_ids:
         if closed:
-            broadcaster.mark(meeting_id, roster=False)
+            broadcaster.mark(meeting_id, roster=False, urgent=True)
         else:
             broadcaster.mark_progress(meeting_id)
 
