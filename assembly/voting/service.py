@@ -321,7 +321,7 @@ def close_poll(poll: Poll) -> dict:
     poll.result = result
     if meeting is not None:
         poll.quorum_at_close = room.quorum(meeting)
-        room._bump(meeting, urgent=True)  # every screen needs it now
+        room._bump(meeting)  # the writer, which runs every close, sends it at once
     if poll.proposal_id:
         proposal = db.session.get(Proposal, poll.proposal_id)
         adopted = result.get("outcome") == "adopted"
