@@ -108,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
     import assembly.live.events
+    import assembly.room.events
     import assembly.voting.events  # noqa: F401
 
     socketio.init_app(
@@ -117,7 +118,7 @@ def _init_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         manage_session=False,
     )
-    from assembly.live.broadcast import broadcaster, send_touched
+    from assembly.live.broadcast import broadcaster
     from assembly.voting import events as voting_events
     from assembly.voting.writer import writer
 
@@ -126,23 +127,17 @@ def _init_extensions(app: Flask) -> None:
     broadcaster.init_app(app)
     writer.init_app(app)
 
-    @app.after_request
-    def broadcast_committed_changes(response):
-        if response.status_code < 400:
-            send_touched()
-        return response
-
 
 def _register_blueprints(app: Flask) -> None:
     from assembly.accounts.views import bp as accounts_bp
     from assembly.core.views import bp as core_bp
-    from assembly.live.views import bp as live_bp
     from assembly.organisations.views import bp as organisations_bp
+    from assembly.room.views import bp as room_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
-    app.register_blueprint(live_bp)
+    app.register_blueprint(room_bp)
 
     from assembly.meetings.views import bp as meetings_bp
 

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from assembly.accounts.models import User
 from assembly.extensions import db
-from assembly.live import service as room_service
 from assembly.meetings.models import Meeting
+from assembly.room import service as room_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_wtf import FlaskForm
 
 
 def safe_next(default: str) -> str:
@@ -21,3 +22,7 @@ def enum_or_none(enum_cls, value: str | None):
 def strip(value):
     """Form filter: phones' keyboards add stray spaces around e-mails and names."""
     return value.strip() if isinstance(value, str) else value
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""

@@ -1,5 +1,9 @@
 """Sends each meeting's room state to its screens, coalesced.
 
+Services announce changes through `core.signals.room_changed` inside their transaction; the
+change is kept on the database session and scheduled only once that transaction commits (a
+rollback forgets it), at the end of the request, socket event or writer batch that made it.
+
 A change marks its meeting; a background task sends the state of marked meetings at most every
 BROADCAST_INTERVAL_MS. With N people acting at once that is one message per screen per
 interval instead of N (a broadcast per action sends N x N messages: see docs/realtime.md).
@@ -18,41 +22,53 @@ import threading
 import time
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from assembly.core import signals
 from assembly.extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
 
-_TOUCHED = "assembly.touched_meetings"
+_PENDING = "assembly.room_changes"  # announced in the open transaction
+_COMMITTED = "assembly.room_changes_committed"  # committed, not yet scheduled
 
 
-_URGENT = "assembly.urgent_meetings"
+def _merge(into: dict, changes: dict) -> None:
+    for meeting_id, (urgent, roster) in changes.items():
+        was_urgent, had_roster = into.get(meeting_id, (False, False))
+        into[meeting_id] = (was_urgent or urgent, had_roster or roster)
 
 
-def touch(meeting, *, urgent: bool = False) -> None:
-    """Record a change the room will see: bump the version, send the state after the commit.
-
-    `urgent` for what every screen needs at once whatever the room's size (a poll opening).
-    """
-    from assembly.meetings.models import Meeting
-
-    meeting.version = Meeting.version + 1
-    db.session.info.setdefault(_TOUCHED, set()).add(meeting.id)
-    if urgent:
-        db.session.info.setdefault(_URGENT, set()).add(meeting.id)
+@signals.room_changed.connect
+def _record(meeting, *, urgent: bool = False, roster: bool = True, **_extra) -> None:
+    _merge(db.session.info.setdefault(_PENDING, {}), {meeting.id: (urgent, roster)})
 
 
-def send_touched() -> None:
-    """After a request or event committed: schedule the state of every meeting it changed."""
-    urgent = db.session.info.pop(_URGENT, set())
-    for meeting_id in db.session.info.pop(_TOUCHED, ()):
-        broadcaster.mark(meeting_id, urgent=meeting_id in urgent)
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _merge(session.info.setdefault(_COMMITTED, {}), pending)
 
 
-def forget_touched() -> None:
-    db.session.info.pop(_TOUCHED, None)
-    db.session.info.pop(_URGENT, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def send_committed() -> None:
+    """Schedule the new state of every meeting whose change the session has committed."""
+    for meeting_id, (urgent, roster) in db.session.info.pop(_COMMITTED, {}).items():
+        broadcaster.mark(meeting_id, urgent=urgent, roster=roster)
+
+
+@signals.ballots_counted.connect
+def _counted(_writer, *, meeting_ids=(), **_extra) -> None:
+    send_committed()  # a close announced the meeting's change: the result goes out at once
+    for meeting_id in meeting_ids:
+        broadcaster.mark_progress(meeting_id)
 
 
 def room(meeting_id: int) -> str:
@@ -80,6 +96,12 @@ class Broadcaster:
 
     def init_app(self, app: Flask) -> None:
         self.app = app
+
+        @app.after_request
+        def broadcast_committed_changes(response):
+            send_committed()
+            return response
+
         self._dirty = set()
         self._rosters = set()
         self._progress = set()
@@ -169,9 +191,9 @@ class Broadcaster:
         socketio.emit("poll_progress", open_poll_progress(meeting_id), to=room(meeting_id))
 
     def send(self, meeting_id: int, *, roster: bool = True) -> None:
-        from assembly.live.service import room_state
-        from assembly.live.service import roster as attendance_list
         from assembly.meetings.models import Meeting
+        from assembly.room.service import room_state
+        from assembly.room.service import roster as attendance_list
 
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None:

@@ -19,13 +19,13 @@ from flask_babel import force_locale, format_date, format_time, gettext, lazy_ge
 from sqlalchemy import delete, func, select, update
 
 from assembly.accounts.models import User
+from assembly.core import signals
 from assembly.core.clock import utcnow
 from assembly.core.errors import Conflict, DomainError
 from assembly.core.i18n import normalise
 from assembly.core.mail import deliver
 from assembly.core.urls import absolute_url
 from assembly.extensions import db
-from assembly.live.broadcast import touch
 from assembly.meetings.agenda_templates import (
     BUILTIN_PREFIX,
     BUILTIN_TEMPLATES,
@@ -343,9 +343,14 @@ def _check_meeting(
     _check_person(organisation, secretary_id)
 
 
-def _touch(meeting: Meeting) -> None:
-    """The room shows the agenda: its screens get the new state once this is committed."""
-    touch(meeting)
+def announce_change(meeting: Meeting, *, urgent: bool = False, roster: bool = True) -> None:
+    """Something the room shows changed: bump the meeting's version and say so.
+
+    Screens keep the state with the highest version; the live package sends the new state once
+    this transaction commits. `urgent` for what every screen needs at once (a poll opening).
+    """
+    meeting.version = Meeting.version + 1
+    signals.room_changed.send(meeting, urgent=urgent, roster=roster)
 
 
 def create_meeting(
@@ -445,7 +450,7 @@ def update_meeting(
     meeting.secretary_id = secretary_id
     meeting.speaker_policy = speaker_policy
     meeting.speaking_limit_seconds = speaking_limit_seconds
-    _touch(meeting)
+    announce_change(meeting)
 
 
 def delete_meeting(meeting: Meeting) -> None:
@@ -525,7 +530,7 @@ def convene(meeting: Meeting, *, now: datetime | None = None) -> list[User]:
         raise NoPlace()
     meeting.status = MeetingStatus.CONVENED
     meeting.convened_at = now or utcnow()
-    _touch(meeting)
+    announce_change(meeting)
     people = recipients(meeting)
     for user in people:
         db.session.add(
@@ -731,7 +736,7 @@ def add_item(
     )
     db.session.add(item)
     db.session.flush()
-    _touch(meeting)
+    announce_change(meeting)
     return item
 
 
@@ -765,7 +770,7 @@ def update_item(
     item.planned_minutes = planned_minutes
     item.description = description
     item.presenter_id = presenter_id
-    _touch(meeting)
+    announce_change(meeting)
 
 
 def delete_item(item: AgendaItem) -> None:
@@ -784,7 +789,7 @@ def delete_item(item: AgendaItem) -> None:
     db.session.flush()
     if accepted == AgendaItemState.ACCEPTED:
         _renumber(meeting_id, parent_id)
-    _touch(meeting)
+    announce_change(meeting)
 
 
 def _all_children(item: AgendaItem) -> list[AgendaItem]:
@@ -805,7 +810,7 @@ def move_item(item: AgendaItem, offset: int) -> bool:
     siblings[index], siblings[target] = siblings[target], siblings[index]
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    _touch(meeting)
+    announce_change(meeting)
     return True
 
 
@@ -823,7 +828,7 @@ def reorder(meeting: Meeting, parent_id: int | None, order: list[int]) -> list[i
         raise InvalidOrder()
     for position, item_id in enumerate(order):
         by_id[item_id].position = position
-    _touch(meeting)
+    announce_change(meeting)
     return list(order)
 
 
@@ -867,7 +872,7 @@ def accept_proposal(item: AgendaItem) -> None:
     item.parent_id = None
     item.position = len(_siblings(meeting.id, None))
     item.state = AgendaItemState.ACCEPTED
-    _touch(meeting)
+    announce_change(meeting)
 
 
 def decline_proposal(item: AgendaItem) -> None:
@@ -1018,7 +1023,7 @@ def _add_tree(meeting: Meeting, items: list[dict]) -> int:
             make(child, parent.id, child_position)
             added += 1
     db.session.flush()
-    _touch(meeting)
+    announce_change(meeting)
     return added
 
 

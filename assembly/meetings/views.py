@@ -19,8 +19,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from assembly.core.actions import carry_out, organisation_for, refuse, require_confirmation
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
+from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings import service
 from assembly.meetings.forms import (
@@ -42,10 +44,9 @@ from assembly.meetings.models import (
     RecurrenceUnit,
     SpeakerPolicy,
 )
-from assembly.organisations.forms import ConfirmForm
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
-from assembly.permissions import Action, authorise, authorise_meeting, can, can_in_meeting
+from assembly.permissions import Action, authorise_meeting, can, can_in_meeting
 
 bp = Blueprint("meetings", __name__)
 
@@ -63,9 +64,7 @@ _ERROR_FIELDS = {
 
 
 def _organisation(slug: str, action: Action = Action.VIEW_MEETINGS) -> Organisation:
-    organisation = organisation_by_slug(slug)
-    authorise(current_user, action, organisation)
-    return organisation
+    return organisation_for(slug, action)
 
 
 def _meeting(slug: str, meeting_id: int, action: Action = Action.VIEW_MEETINGS) -> Meeting:
@@ -82,20 +81,18 @@ def _item(meeting: Meeting, item_id: int) -> AgendaItem:
     return item
 
 
-def _to_detail(meeting: Meeting, anchor: str | None = None):
+def _detail_url(meeting: Meeting, anchor: str | None = None) -> str:
     url = url_for("meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id)
-    return redirect(url + (f"#{anchor}" if anchor else ""))
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _to_detail(meeting: Meeting, anchor: str | None = None):
+    return redirect(_detail_url(meeting, anchor))
 
 
 def _refuse(error: DomainError, meeting: Meeting):
-    db.session.rollback()
-    flash(str(error), "error")
-    return _to_detail(meeting)
-
-
-def _confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    db.session.rollback()  # before the address is read from the meeting
+    return refuse(error, _detail_url(meeting))
 
 
 def _person(value: str | None) -> int | None:
@@ -232,14 +229,14 @@ def edit(slug: str, meeting_id: int):
 @login_required
 def delete(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
-    _confirmed()
-    try:
-        service.delete_meeting(meeting)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("The draft has been deleted."), "info")
-    return redirect(url_for("meetings.index", slug=slug))
+    require_confirmation()
+    return carry_out(
+        lambda: service.delete_meeting(meeting),
+        done=_("The draft has been deleted."),
+        category="info",
+        to=url_for("meetings.index", slug=slug),
+        refused_to=_detail_url(meeting),
+    )
 
 
 # --- one meeting -----------------------------------------------------------------------------
@@ -290,7 +287,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         context["copy_form"] = copy_form
         context["save_form"] = forms.get("save_form") or SaveTemplateForm(prefix="save")
         context["projector_url"] = url_for(
-            "live.projector", token=meeting.projector_token, _external=True
+            "room.projector", token=meeting.projector_token, _external=True
         )
     return render_template("meetings/detail.html", **context), status
 
@@ -303,17 +300,14 @@ def _date(meeting: Meeting) -> str:
 @login_required
 def convene(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
-    _confirmed()
-    try:
-        people = service.convene(meeting)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(
-        _("The meeting has been convened. %(count)s people were notified.", count=len(people)),
-        "success",
+    require_confirmation()
+    return carry_out(
+        lambda: service.convene(meeting),
+        done=lambda people: _(
+            "The meeting has been convened. %(count)s people were notified.", count=len(people)
+        ),
+        to=_detail_url(meeting),
     )
-    return _to_detail(meeting)
 
 
 @bp.get("/o/<slug>/meetings/<int:meeting_id>/meeting.ics")
@@ -416,15 +410,14 @@ def edit_item(slug: str, meeting_id: int, item_id: int):
 def delete_item(slug: str, meeting_id: int, item_id: int):
     meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
     item = _item(meeting, item_id)
-    _confirmed()
-    title = item.title
-    try:
-        service.delete_item(item)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("Removed from the agenda: %(title)s", title=title), "info")
-    return _to_detail(meeting, "agenda")
+    require_confirmation()
+    return carry_out(
+        lambda: service.delete_item(item),
+        done=_("Removed from the agenda: %(title)s", title=item.title),
+        category="info",
+        to=_detail_url(meeting, "agenda"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 @bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/move/<direction>")
@@ -435,13 +428,12 @@ def move_item(slug: str, meeting_id: int, item_id: int, direction: str):
     offsets = {"up": -1, "down": 1}
     if direction not in offsets:
         abort(404)
-    _confirmed()
-    try:
-        service.move_item(item, offsets[direction])
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    return _to_detail(meeting, f"item-{item.id}")
+    require_confirmation()
+    return carry_out(
+        lambda: service.move_item(item, offsets[direction]),
+        to=_detail_url(meeting, f"item-{item.id}"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 def _json_error(error: DomainError):
@@ -484,19 +476,18 @@ def propose(slug: str, meeting_id: int):
     form = ProposalForm(prefix="proposal")
     if not form.validate_on_submit():
         return _detail_page(meeting, 400, proposal_form=form)
-    try:
-        service.propose_item(
+    return carry_out(
+        lambda: service.propose_item(
             meeting,
             current_user,
             title=form.title.data,
             description=form.description.data or "",
             planned_minutes=form.planned_minutes.data,
-        )
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("Your proposal has been sent. The facilitator will accept or decline it."), "success")
-    return _to_detail(meeting, "proposals")
+        ),
+        done=_("Your proposal has been sent. The facilitator will accept or decline it."),
+        to=_detail_url(meeting, "proposals"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 @bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/accept")
@@ -504,14 +495,13 @@ def propose(slug: str, meeting_id: int):
 def accept(slug: str, meeting_id: int, item_id: int):
     meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
     item = _item(meeting, item_id)
-    _confirmed()
-    try:
-        service.accept_proposal(item)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("Accepted into the agenda: %(title)s", title=item.title), "success")
-    return _to_detail(meeting, "proposals")
+    require_confirmation()
+    return carry_out(
+        lambda: service.accept_proposal(item),
+        done=_("Accepted into the agenda: %(title)s", title=item.title),
+        to=_detail_url(meeting, "proposals"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 @bp.post("/o/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/decline")
@@ -519,14 +509,14 @@ def accept(slug: str, meeting_id: int, item_id: int):
 def decline(slug: str, meeting_id: int, item_id: int):
     meeting = _meeting(slug, meeting_id, Action.PREPARE_MEETINGS)
     item = _item(meeting, item_id)
-    _confirmed()
-    try:
-        service.decline_proposal(item)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("Declined: %(title)s", title=item.title), "info")
-    return _to_detail(meeting, "proposals")
+    require_confirmation()
+    return carry_out(
+        lambda: service.decline_proposal(item),
+        done=_("Declined: %(title)s", title=item.title),
+        category="info",
+        to=_detail_url(meeting, "proposals"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 # --- templates and copies --------------------------------------------------------------------
@@ -540,15 +530,12 @@ def apply_template(slug: str, meeting_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a template."), "error")
         return _to_detail(meeting)
-    try:
-        added = service.apply_template(meeting, form.template.data)
-    except service.UnknownTemplate:
-        abort(404)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("%(count)s items were added to the agenda.", count=added), "success")
-    return _to_detail(meeting, "agenda")
+    return carry_out(
+        lambda: service.apply_template(meeting, form.template.data),
+        done=lambda added: _("%(count)s items were added to the agenda.", count=added),
+        to=_detail_url(meeting, "agenda"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 @bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/copy")
@@ -562,13 +549,12 @@ def copy_agenda(slug: str, meeting_id: int):
     source = service.meeting_in(meeting.organisation, int(form.source.data))
     if source is None:
         abort(404)
-    try:
-        added = service.copy_agenda(meeting, source)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("%(count)s items were added to the agenda.", count=added), "success")
-    return _to_detail(meeting, "agenda")
+    return carry_out(
+        lambda: service.copy_agenda(meeting, source),
+        done=lambda added: _("%(count)s items were added to the agenda.", count=added),
+        to=_detail_url(meeting, "agenda"),
+        refused_to=_detail_url(meeting),
+    )
 
 
 @bp.post("/o/<slug>/meetings/<int:meeting_id>/agenda/save-template")
@@ -578,13 +564,13 @@ def save_template(slug: str, meeting_id: int):
     form = SaveTemplateForm(prefix="save")
     if not form.validate_on_submit():
         return _detail_page(meeting, 400, save_form=form)
-    try:
-        template = service.save_as_template(meeting, form.name.data)
-    except DomainError as error:
-        return _refuse(error, meeting)
-    db.session.commit()
-    flash(_("The agenda has been saved as the template %(name)s.", name=template.name), "success")
-    return _to_detail(meeting)
+    return carry_out(
+        lambda: service.save_as_template(meeting, form.name.data),
+        done=lambda template: _(
+            "The agenda has been saved as the template %(name)s.", name=template.name
+        ),
+        to=_detail_url(meeting),
+    )
 
 
 @bp.get("/o/<slug>/meetings/templates")
@@ -607,11 +593,13 @@ def delete_template(slug: str, template_id: int):
     template = service.template_in(organisation, template_id)
     if template is None:
         abort(404)
-    _confirmed()
-    service.delete_template(template)
-    db.session.commit()
-    flash(_("The template has been deleted."), "info")
-    return redirect(url_for("meetings.templates", slug=slug))
+    require_confirmation()
+    return carry_out(
+        lambda: service.delete_template(template),
+        done=_("The template has been deleted."),
+        category="info",
+        to=url_for("meetings.templates", slug=slug),
+    )
 
 
 # --- series ----------------------------------------------------------------------------------
@@ -690,17 +678,16 @@ def stop_series(slug: str, series_id: int):
     found = service.series_in(organisation, series_id)
     if found is None:
         abort(404)
-    _confirmed()
-    removed = service.stop_series(found, utcnow())
-    db.session.commit()
-    flash(
-        _(
+    require_confirmation()
+    return carry_out(
+        lambda: service.stop_series(found, utcnow()),
+        done=lambda removed: _(
             "The series has ended. %(count)s future drafts were removed; convened meetings stay.",
             count=removed,
         ),
-        "info",
+        category="info",
+        to=url_for("meetings.series", slug=slug, series_id=series_id),
     )
-    return redirect(url_for("meetings.series", slug=slug, series_id=series_id))
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -722,7 +709,7 @@ def open_notification(notification_id: int):
     notification = service.notification_of(current_user, notification_id)
     if notification is None:
         abort(404)
-    _confirmed()
+    require_confirmation()
     service.mark_read(notification)
     db.session.commit()
     if notification.poll is not None:
@@ -742,8 +729,10 @@ def open_notification(notification_id: int):
 @bp.post("/notifications/read")
 @login_required
 def mark_all_read():
-    _confirmed()
-    service.mark_all_read(current_user)
-    db.session.commit()
-    flash(_("All notifications are marked as read."), "info")
-    return redirect(url_for("meetings.notifications"))
+    require_confirmation()
+    return carry_out(
+        lambda: service.mark_all_read(current_user),
+        done=_("All notifications are marked as read."),
+        category="info",
+        to=url_for("meetings.notifications"),
+    )

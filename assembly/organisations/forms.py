@@ -64,10 +64,6 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: choices(Role))
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels."""
-
-
 class AddNetworkMemberForm(FlaskForm):
     """Either one of the organisations the admin also administers, or a new one by name."""
 

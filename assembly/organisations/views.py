@@ -7,13 +7,13 @@ from flask_login import current_user, login_required, login_user
 from assembly.accounts.forms import SignUpForm
 from assembly.accounts.models import Gender, User
 from assembly.accounts.service import find_user_by_email
+from assembly.core.actions import carry_out, organisation_for, require_confirmation
 from assembly.core.errors import DomainError
-from assembly.core.forms import enum_or_none
+from assembly.core.forms import ConfirmForm, enum_or_none
 from assembly.extensions import db
 from assembly.organisations import service
 from assembly.organisations.forms import (
     AddNetworkMemberForm,
-    ConfirmForm,
     DelegateForm,
     InviteForm,
     OrganisationEditForm,
@@ -21,20 +21,13 @@ from assembly.organisations.forms import (
     RoleForm,
 )
 from assembly.organisations.models import NetworkMembership, Organisation, OrganisationKind, Role
-from assembly.permissions import Action, authorise, can, standing
+from assembly.permissions import Action, can, standing
 
 bp = Blueprint("organisations", __name__)
 
 
 def _organisation(slug: str, action: Action = Action.VIEW) -> Organisation:
-    organisation = service.organisation_by_slug(slug)
-    authorise(current_user, action, organisation)
-    return organisation
-
-
-def _refuse(error: DomainError, endpoint: str, slug: str):
-    flash(str(error), "error")
-    return redirect(url_for(endpoint, slug=slug))
+    return organisation_for(slug, action)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -183,12 +176,13 @@ def invite(slug: str):
 @login_required
 def revoke_invitation(slug: str, invitation_id: int):
     organisation = _organisation(slug, Action.INVITE)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.revoke_invitation(organisation, invitation_id)
-    db.session.commit()
-    flash(_("The invitation has been withdrawn."), "info")
-    return redirect(url_for("organisations.members", slug=slug))
+    require_confirmation()
+    return carry_out(
+        lambda: service.revoke_invitation(organisation, invitation_id),
+        done=_("The invitation has been withdrawn."),
+        category="info",
+        to=url_for("organisations.members", slug=slug),
+    )
 
 
 @bp.post("/o/<slug>/members/<int:membership_id>/role")
@@ -202,13 +196,11 @@ def change_role(slug: str, membership_id: int):
     if not form.validate_on_submit():
         flash(_("Choose one of the roles offered."), "error")
         return redirect(url_for("organisations.members", slug=slug))
-    try:
-        service.change_role(membership, Role(form.role.data), actor=current_user)
-    except DomainError as error:
-        return _refuse(error, "organisations.members", slug)
-    db.session.commit()
-    flash(_("%(name)s's role has been changed.", name=membership.user.display_name), "success")
-    return redirect(url_for("organisations.members", slug=slug))
+    return carry_out(
+        lambda: service.change_role(membership, Role(form.role.data), actor=current_user),
+        done=_("%(name)s's role has been changed.", name=membership.user.display_name),
+        to=url_for("organisations.members", slug=slug),
+    )
 
 
 @bp.post("/o/<slug>/members/<int:membership_id>/remove")
@@ -218,21 +210,16 @@ def remove_member(slug: str, membership_id: int):
     membership = service.membership_in(organisation, membership_id)
     if membership is None or not membership.active:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.remove_member(membership, actor=current_user)
-    except DomainError as error:
-        return _refuse(error, "organisations.members", slug)
-    db.session.commit()
-    flash(
-        _(
+    require_confirmation()
+    return carry_out(
+        lambda: service.remove_member(membership, actor=current_user),
+        done=_(
             "%(name)s is no longer a member. Their history is kept.",
             name=membership.user.display_name,
         ),
-        "info",
+        category="info",
+        to=url_for("organisations.members", slug=slug),
     )
-    return redirect(url_for("organisations.members", slug=slug))
 
 
 @bp.get("/o/<slug>/members/history")
@@ -272,14 +259,11 @@ def add_network_member(slug: str):
         member = service.create_organisation(
             form.new_name.data, OrganisationKind(form.new_kind.data), creator=current_user
         )
-    try:
-        service.add_to_network(network, member)
-    except DomainError as error:
-        db.session.rollback()
-        return _refuse(error, "organisations.overview", slug)
-    db.session.commit()
-    flash(_("%(name)s is now a member of the network.", name=member.name), "success")
-    return redirect(url_for("organisations.overview", slug=slug))
+    return carry_out(
+        lambda: service.add_to_network(network, member),
+        done=_("%(name)s is now a member of the network.", name=member.name),
+        to=url_for("organisations.overview", slug=slug),
+    )
 
 
 @bp.post("/o/<slug>/network/members/<int:link_id>/remove")
@@ -289,12 +273,13 @@ def remove_network_member(slug: str, link_id: int):
     link = db.session.get(NetworkMembership, link_id)
     if link is None or link.network_id != network.id or link.left_at is not None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.remove_from_network(link)
-    db.session.commit()
-    flash(_("%(name)s has left the network.", name=link.member.name), "info")
-    return redirect(url_for("organisations.overview", slug=slug))
+    require_confirmation()
+    return carry_out(
+        lambda: service.remove_from_network(link),
+        done=_("%(name)s has left the network.", name=link.member.name),
+        category="info",
+        to=url_for("organisations.overview", slug=slug),
+    )
 
 
 def _own_link(organisation: Organisation, link_id: str | int | None) -> NetworkMembership:
@@ -315,20 +300,15 @@ def name_delegate(slug: str):
         flash(_("Choose a member of the organisation."), "error")
         return redirect(url_for("organisations.overview", slug=slug))
     user = db.session.get(User, int(form.person.data))
-    try:
-        service.name_delegate(link, user)
-    except DomainError as error:
-        return _refuse(error, "organisations.overview", slug)
-    db.session.commit()
-    flash(
-        _(
+    return carry_out(
+        lambda: service.name_delegate(link, user),
+        done=_(
             "%(person)s is now a delegate to %(network)s.",
             person=user.display_name,
             network=link.network.name,
         ),
-        "success",
+        to=url_for("organisations.overview", slug=slug),
     )
-    return redirect(url_for("organisations.overview", slug=slug))
 
 
 @bp.post("/o/<slug>/delegates/<int:delegate_id>/end")
@@ -341,12 +321,13 @@ def end_delegate(slug: str, delegate_id: int):
     if delegate is None or delegate.ended_at is not None:
         abort(404)
     _own_link(organisation, delegate.network_membership_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.end_delegate(delegate)
-    db.session.commit()
-    flash(_("The delegation has ended."), "info")
-    return redirect(url_for("organisations.overview", slug=slug))
+    require_confirmation()
+    return carry_out(
+        lambda: service.end_delegate(delegate),
+        done=_("The delegation has ended."),
+        category="info",
+        to=url_for("organisations.overview", slug=slug),
+    )
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -9,16 +9,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from assembly.core.actions import carry_out, organisation_for, refuse, require_confirmation
 from assembly.core.errors import DomainError
+from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings.models import AgendaItem, Meeting, MeetingStatus
-from assembly.organisations.forms import ConfirmForm
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import (
     AUTHOR,
     Action,
-    authorise,
     authorise_proposal,
     authorise_writer,
     can,
@@ -102,9 +102,7 @@ def _labels():
 
 
 def _organisation(slug: str, action: Action = Action.VIEW) -> Organisation:
-    organisation = organisation_by_slug(slug)
-    authorise(current_user, action, organisation)
-    return organisation
+    return organisation_for(slug, action)
 
 
 def _proposal(slug: str, proposal_id: int, action: Action | str = Action.VIEW) -> Proposal:
@@ -121,22 +119,20 @@ def _amendment(proposal: Proposal, amendment_id: int) -> Amendment:
     return amendment
 
 
-def _to_detail(proposal: Proposal, anchor: str | None = None):
+def _detail_url(proposal: Proposal, anchor: str | None = None) -> str:
     url = url_for("proposals.detail", slug=proposal.organisation.slug, proposal_id=proposal.id)
-    return redirect(url + (f"#{anchor}" if anchor else ""))
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _to_detail(proposal: Proposal, anchor: str | None = None):
+    return redirect(_detail_url(proposal, anchor))
 
 
 def _refuse(error: DomainError, proposal: Proposal, anchor: str | None = None):
-    db.session.rollback()
+    db.session.rollback()  # before the address is read from the proposal
     if error.status == 404:
         abort(404)
-    flash(str(error), "error")
-    return _to_detail(proposal, anchor)
-
-
-def _confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    return refuse(error, _detail_url(proposal, anchor))
 
 
 def _show_error(form, error: DomainError) -> None:
@@ -349,30 +345,25 @@ def _detail_page(proposal: Proposal, status: int = 200, **forms):
 @login_required
 def submit(slug: str, proposal_id: int):
     proposal = _proposal(slug, proposal_id, AUTHOR)
-    _confirmed()
-    try:
-        service.submit(proposal)
-    except DomainError as error:
-        return _refuse(error, proposal)
-    db.session.commit()
-    flash(
-        _("The proposal has been submitted: every member can now read and support it."), "success"
+    require_confirmation()
+    return carry_out(
+        lambda: service.submit(proposal),
+        done=_("The proposal has been submitted: every member can now read and support it."),
+        to=_detail_url(proposal),
     )
-    return _to_detail(proposal)
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/withdraw")
 @login_required
 def withdraw(slug: str, proposal_id: int):
     proposal = _proposal(slug, proposal_id, AUTHOR)
-    _confirmed()
-    try:
-        service.withdraw(proposal)
-    except DomainError as error:
-        return _refuse(error, proposal)
-    db.session.commit()
-    flash(_("The proposal has been withdrawn."), "info")
-    return _to_detail(proposal)
+    require_confirmation()
+    return carry_out(
+        lambda: service.withdraw(proposal),
+        done=_("The proposal has been withdrawn."),
+        category="info",
+        to=_detail_url(proposal),
+    )
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/schedule")
@@ -404,14 +395,13 @@ def schedule(slug: str, proposal_id: int):
 @login_required
 def postpone(slug: str, proposal_id: int):
     proposal = _proposal(slug, proposal_id, Action.PREPARE_MEETINGS)
-    _confirmed()
-    try:
-        service.postpone(proposal)
-    except DomainError as error:
-        return _refuse(error, proposal)
-    db.session.commit()
-    flash(_("The proposal has been postponed. It can be scheduled again."), "info")
-    return _to_detail(proposal)
+    require_confirmation()
+    return carry_out(
+        lambda: service.postpone(proposal),
+        done=_("The proposal has been postponed. It can be scheduled again."),
+        category="info",
+        to=_detail_url(proposal),
+    )
 
 
 # --- support and comments --------------------------------------------------------------------
@@ -421,7 +411,7 @@ def postpone(slug: str, proposal_id: int):
 @login_required
 def support(slug: str, proposal_id: int):
     proposal = _proposal(slug, proposal_id, Action.PROPOSE)
-    _confirmed()
+    require_confirmation()
     try:
         service.support(proposal, current_user)
         db.session.commit()
@@ -437,14 +427,13 @@ def support(slug: str, proposal_id: int):
 @login_required
 def unsupport(slug: str, proposal_id: int):
     proposal = _proposal(slug, proposal_id, Action.PROPOSE)
-    _confirmed()
-    try:
-        service.withdraw_support(proposal, current_user)
-    except DomainError as error:
-        return _refuse(error, proposal, "support")
-    db.session.commit()
-    flash(_("You no longer support this proposal."), "info")
-    return _to_detail(proposal, "support")
+    require_confirmation()
+    return carry_out(
+        lambda: service.withdraw_support(proposal, current_user),
+        done=_("You no longer support this proposal."),
+        category="info",
+        to=_detail_url(proposal, "support"),
+    )
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/comments")
@@ -456,13 +445,12 @@ def comment(slug: str, proposal_id: int):
         return _refuse(service.CommentsClosed(), proposal, "comments")
     if not form.validate_on_submit():
         return _detail_page(proposal, 400, comment_form=form)
-    try:
-        added = service.add_comment(proposal, current_user, form.body.data)
-    except DomainError as error:
-        return _refuse(error, proposal, "comments")
-    db.session.commit()
-    flash(_("Your comment has been added."), "success")
-    return _to_detail(proposal, f"comment-{added.id}")
+    return carry_out(
+        lambda: service.add_comment(proposal, current_user, form.body.data),
+        done=_("Your comment has been added."),
+        to=lambda added: _detail_url(proposal, f"comment-{added.id}"),
+        refused_to=_detail_url(proposal, "comments"),
+    )
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/delete")
@@ -473,14 +461,13 @@ def delete_comment(slug: str, proposal_id: int, comment_id: int):
     if found is None:
         abort(404)
     authorise_writer(current_user, found.user_id)
-    _confirmed()
-    try:
-        service.delete_comment(found)
-    except DomainError as error:
-        return _refuse(error, proposal, "comments")
-    db.session.commit()
-    flash(_("Your comment has been removed."), "info")
-    return _to_detail(proposal, "comments")
+    require_confirmation()
+    return carry_out(
+        lambda: service.delete_comment(found),
+        done=_("Your comment has been removed."),
+        category="info",
+        to=_detail_url(proposal, "comments"),
+    )
 
 
 # --- versions and amendments -----------------------------------------------------------------
@@ -533,20 +520,15 @@ def amend(slug: str, proposal_id: int):
 def accept_amendment(slug: str, proposal_id: int, amendment_id: int):
     proposal = _proposal(slug, proposal_id, AUTHOR)
     amendment = _amendment(proposal, amendment_id)
-    _confirmed()
-    try:
-        merged = service.accept_amendment(amendment, current_user)
-    except DomainError as error:
-        return _refuse(error, proposal, "amendments")
-    db.session.commit()
-    flash(
-        _(
+    require_confirmation()
+    return carry_out(
+        lambda: service.accept_amendment(amendment, current_user),
+        done=lambda merged: _(
             "The amendment has been merged: the text is now version %(number)s.",
             number=merged.number,
         ),
-        "success",
+        to=_detail_url(proposal, "amendments"),
     )
-    return _to_detail(proposal, "amendments")
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/amendments/<int:amendment_id>/reject")
@@ -554,14 +536,13 @@ def accept_amendment(slug: str, proposal_id: int, amendment_id: int):
 def reject_amendment(slug: str, proposal_id: int, amendment_id: int):
     proposal = _proposal(slug, proposal_id, AUTHOR)
     amendment = _amendment(proposal, amendment_id)
-    _confirmed()
-    try:
-        service.reject_amendment(amendment)
-    except DomainError as error:
-        return _refuse(error, proposal, "amendments")
-    db.session.commit()
-    flash(_("The amendment has been rejected."), "info")
-    return _to_detail(proposal, "amendments")
+    require_confirmation()
+    return carry_out(
+        lambda: service.reject_amendment(amendment),
+        done=_("The amendment has been rejected."),
+        category="info",
+        to=_detail_url(proposal, "amendments"),
+    )
 
 
 @bp.post("/o/<slug>/proposals/<int:proposal_id>/amendments/<int:amendment_id>/withdraw")
@@ -570,14 +551,13 @@ def withdraw_amendment(slug: str, proposal_id: int, amendment_id: int):
     proposal = _proposal(slug, proposal_id, Action.PROPOSE)
     amendment = _amendment(proposal, amendment_id)
     authorise_writer(current_user, amendment.author_id)
-    _confirmed()
-    try:
-        service.withdraw_amendment(amendment)
-    except DomainError as error:
-        return _refuse(error, proposal, "amendments")
-    db.session.commit()
-    flash(_("Your amendment has been withdrawn."), "info")
-    return _to_detail(proposal, "amendments")
+    require_confirmation()
+    return carry_out(
+        lambda: service.withdraw_amendment(amendment),
+        done=_("Your amendment has been withdrawn."),
+        category="info",
+        to=_detail_url(proposal, "amendments"),
+    )
 
 
 # --- the decision register -------------------------------------------------------------------

@@ -15,9 +15,8 @@ from assembly.extensions import db, socketio
 from assembly.live.events import (
     USER_ID,
     BadPayload,
-    _changed,
-    _int,
     in_request_context,
+    int_field,
     live_event,
     refuse,
 )
@@ -32,7 +31,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _poll(payload: dict, action: Action) -> tuple[Poll, Meeting]:
-    poll = db.session.get(Poll, _int(payload, "poll_id"))
+    poll = db.session.get(Poll, int_field(payload, "poll_id"))
     meeting = db.session.get(Meeting, poll.meeting_id) if poll and poll.meeting_id else None
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
     if poll.status == PollStatus.DRAFT and not can_in_meeting(
@@ -47,7 +46,8 @@ def _poll(payload: dict, action: Action) -> tuple[Poll, Meeting]:
 def poll_open(payload: dict):
     poll, meeting = _poll(payload, Action.RUN_MEETINGS)
     service.open_poll(poll)
-    return _changed(meeting)
+    db.session.commit()
+    return {"version": meeting.version}
 
 
 @live_event("poll_close")
@@ -63,7 +63,7 @@ def poll_close(payload: dict):
 def vote(payload: dict):
     """A ballot, with every check and every refusal in the sender's language. A burst of ballots
     comes through `_vote_fast` below, which hands here whatever it cannot take itself."""
-    poll_id = _int(payload, "poll_id")
+    poll_id = int_field(payload, "poll_id")
     client_id = _client_id(payload)
     user_id = current_user.id if current_user.is_authenticated else 0
     if open_poll_snapshot(poll_id) is None:
@@ -148,7 +148,7 @@ def _refuse_closed_or_hidden(payload: dict):
 @live_event("poll_drafts")
 def poll_drafts(payload: dict):
     """The meeting's draft polls, for those who run it: drafts are not in the room's state."""
-    meeting = db.session.get(Meeting, _int(payload, "meeting_id"))
+    meeting = db.session.get(Meeting, int_field(payload, "meeting_id"))
     authorise_meeting(current_user, Action.RUN_MEETINGS, meeting)
     polls = service.meeting_polls(meeting.id, include_drafts=True)
     return {"polls": [service.poll_state(p) for p in polls if p.status == PollStatus.DRAFT]}
@@ -160,7 +160,7 @@ def poll_ballots(payload: dict):
     organisation's), named, and whether each is in already: who voted is never secret, what is."""
     from assembly.voting.pages import voter_choices
 
-    meeting = db.session.get(Meeting, _int(payload, "meeting_id"))
+    meeting = db.session.get(Meeting, int_field(payload, "meeting_id"))
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
     polls = service.meeting_polls(meeting.id)
     return {

@@ -13,10 +13,11 @@ from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db
-from assembly.live import service as room
 from assembly.meetings.models import Attendance, Meeting, MeetingStatus, Proxy
+from assembly.meetings.service import announce_change
 from assembly.organisations.models import Delegate, Membership, NetworkMembership, Organisation
 from assembly.proposals.models import Proposal, ProposalStatus
+from assembly.room import service as room
 from assembly.voting import counting
 from assembly.voting.models import (
     Ballot,
@@ -275,7 +276,7 @@ def open_poll(poll: Poll) -> None:
                 409,
             )
         poll.quorum_at_open = quorum
-        room._bump(meeting, urgent=True)  # every screen needs it now
+        announce_change(meeting, urgent=True, roster=False)  # every screen needs it now
     poll.electorate = electorate(poll, organisation, meeting)
     if not poll.electorate:
         raise _error("nobody_eligible", lazy_gettext("Nobody can vote in this poll yet."), 409)
@@ -321,7 +322,7 @@ def close_poll(poll: Poll) -> dict:
     poll.result = result
     if meeting is not None:
         poll.quorum_at_close = room.quorum(meeting)
-        room._bump(meeting)  # the writer, which runs every close, sends it at once
+        announce_change(meeting, urgent=True, roster=False)
     if poll.proposal_id:
         proposal = db.session.get(Proposal, poll.proposal_id)
         adopted = result.get("outcome") == "adopted"

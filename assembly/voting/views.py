@@ -17,13 +17,13 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden, NotFound
 
 from assembly.accounts.models import User
+from assembly.core.actions import carry_out, organisation_for, require_confirmation
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
+from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
-from assembly.live.broadcast import touch
 from assembly.meetings import service as meetings
 from assembly.meetings.models import Meeting, MeetingKind, MeetingStatus
-from assembly.organisations.forms import ConfirmForm
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can
@@ -65,9 +65,7 @@ def polls_of_meeting(meeting: Meeting) -> list[Poll]:
 
 
 def _organisation(slug: str, action: Action = Action.VIEW_MEETINGS) -> Organisation:
-    organisation = organisation_by_slug(slug)
-    authorise(current_user, action, organisation)
-    return organisation
+    return organisation_for(slug, action)
 
 
 def _poll(slug: str, poll_id: int, action: Action = Action.VIEW_MEETINGS) -> Poll:
@@ -94,8 +92,12 @@ def _poll(slug: str, poll_id: int, action: Action = Action.VIEW_MEETINGS) -> Pol
     return poll
 
 
+def _poll_url(slug: str, poll_id: int) -> str:
+    return url_for("voting.poll", slug=slug, poll_id=poll_id)
+
+
 def _to_poll(slug: str, poll_id: int):
-    return redirect(url_for("voting.poll", slug=slug, poll_id=poll_id))
+    return redirect(_poll_url(slug, poll_id))
 
 
 def _show_error(form: PollForm, error: DomainError) -> None:
@@ -192,7 +194,7 @@ def new_in_meeting(slug: str, meeting_id: int):
 def create_in_meeting(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     organisation = meeting.organisation
-    room = url_for("live.room", slug=slug, meeting_id=meeting.id)
+    room = url_for("room.room", slug=slug, meeting_id=meeting.id)
     if meeting.status == MeetingStatus.CLOSED:
         flash(_("The meeting is closed: it can have no new polls."), "error")
         return redirect(room)
@@ -200,7 +202,7 @@ def create_in_meeting(slug: str, meeting_id: int):
     if form.validate_on_submit():
         poll = _create(form, organisation, meeting)
         if poll is not None:
-            touch(meeting)  # those running the room see the new draft at once
+            meetings.announce_change(meeting)  # those running the room see the new draft
             db.session.commit()
             flash(
                 _(
@@ -304,56 +306,39 @@ def vote(slug: str, poll_id: int):
     return _to_poll(slug, poll_id)
 
 
-def _confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-
-
 @bp.post("/o/<slug>/polls/<int:poll_id>/open")
 @login_required
 def open_poll(slug: str, poll_id: int):
     found = _poll(slug, poll_id, Action.RUN_MEETINGS)
-    _confirmed()
-    try:
-        service.open_poll(found)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _to_poll(slug, poll_id)
-    db.session.commit()
-    flash(_("The poll is open."), "success")
-    return _to_poll(slug, poll_id)
+    require_confirmation()
+    return carry_out(
+        lambda: service.open_poll(found), done=_("The poll is open."), to=_poll_url(slug, poll_id)
+    )
 
 
 @bp.post("/o/<slug>/polls/<int:poll_id>/close")
 @login_required
 def close_poll(slug: str, poll_id: int):
     _poll(slug, poll_id, Action.RUN_MEETINGS)
-    _confirmed()
-    try:
-        pages.close(poll_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _to_poll(slug, poll_id)
-    flash(_("The poll is closed. This is its result."), "success")
-    return _to_poll(slug, poll_id)
+    require_confirmation()
+    return carry_out(
+        lambda: pages.close(poll_id),
+        done=_("The poll is closed. This is its result."),
+        to=_poll_url(slug, poll_id),
+    )
 
 
 @bp.post("/o/<slug>/polls/<int:poll_id>/remind")
 @login_required
 def remind(slug: str, poll_id: int):
     found = _poll(slug, poll_id, Action.RUN_MEETINGS)
-    _confirmed()
-    try:
-        count = pages.remind_non_voters(found)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _to_poll(slug, poll_id)
-    db.session.commit()
-    if count:
-        flash(_("%(count)s people who have not voted yet were reminded.", count=count), "success")
-    else:
-        flash(_("Everyone has voted: nobody needed a reminder."), "info")
-    return _to_poll(slug, poll_id)
+    require_confirmation()
+    return carry_out(
+        lambda: pages.remind_non_voters(found),
+        done=lambda count: (
+            _("%(count)s people who have not voted yet were reminded.", count=count)
+            if count
+            else _("Everyone has voted: nobody needed a reminder.")
+        ),
+        to=_poll_url(slug, poll_id),
+    )

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from assembly.core import signals
 from assembly.core.errors import DomainError
 from assembly.extensions import db, socketio
 from assembly.voting.models import Ballot, Poll, PollStatus, VoteRecord
@@ -223,7 +224,7 @@ class BallotWriter:
         except Exception as error:
             db.session.rollback()
             operation.error = error
-        _announce({operation.poll_id}, closed=True)
+        _announce({operation.poll_id})
         operation.done.set()
 
 
@@ -248,20 +249,14 @@ def _ballot(poll: Poll, cast: Cast) -> dict:
     return row
 
 
-def _announce(poll_ids: set[int], *, closed: bool = False) -> None:
-    """Schedule the progress (or the result) for the screens of the polls' meetings."""
-    from assembly.live.broadcast import broadcaster
-
+def _announce(poll_ids: set[int]) -> None:
+    """Say whose counts (or results) changed, once committed: the room's screens follow."""
     meeting_ids = set(
         db.session.scalars(
             select(Poll.meeting_id).where(Poll.id.in_(poll_ids), Poll.meeting_id.is_not(None))
         )
     )
-    for meeting_id in meeting_ids:
-        if closed:
-            broadcaster.mark(meeting_id, roster=False, urgent=True)
-        else:
-            broadcaster.mark_progress(meeting_id)
+    signals.ballots_counted.send(writer, meeting_ids=meeting_ids)
 
 
 writer = BallotWriter()

@@ -1,7 +1,7 @@
 """The live room's rules: lifecycle, agenda and timers, attendance, proxies, quorum, the floor.
 
-Plain functions on a Meeting. Each change bumps `meeting.version`; the caller commits and then
-asks the broadcaster to send the new state (so a broadcast never carries uncommitted data).
+Plain functions on a Meeting. Each change announces itself (`meetings.service.announce_change`:
+the version goes up, a signal goes out); the caller commits, and only then do screens hear of it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db
-from assembly.live.broadcast import touch
 from assembly.meetings.models import (
     AgendaItem,
     Attendance,
@@ -30,6 +29,7 @@ from assembly.meetings.models import (
     Proxy,
     SpeakerPolicy,
 )
+from assembly.meetings.service import agenda_tree, announce_change
 from assembly.organisations.models import Delegate, Membership, NetworkMembership
 from assembly.permissions import Action, can_in_meeting
 
@@ -40,10 +40,6 @@ def _error(code: str, message, status: int = 400) -> DomainError:
 
 def not_live():
     return _error("meeting_not_live", lazy_gettext("The meeting is not live."), 409)
-
-
-def _bump(meeting: Meeting, *, urgent: bool = False) -> None:
-    touch(meeting, urgent=urgent)
 
 
 def _require_live(meeting: Meeting) -> None:
@@ -60,8 +56,6 @@ def iso(moment: datetime | None) -> str | None:
 
 def agenda(meeting: Meeting) -> list[AgendaItem]:
     """Accepted items in running order: each top-level item followed by its sub-items."""
-    from assembly.meetings.service import agenda_tree
-
     return [entry for item, children in agenda_tree(meeting) for entry in (item, *children)]
 
 
@@ -80,7 +74,7 @@ def start_meeting(meeting: Meeting) -> None:
     items = agenda(meeting)
     if items and meeting.current_item_id is None:
         _open(meeting, items[0], now)
-    _bump(meeting)
+    announce_change(meeting)
 
 
 def end_meeting(meeting: Meeting) -> None:
@@ -96,7 +90,7 @@ def end_meeting(meeting: Meeting) -> None:
         request.status = FloorStatus.WITHDRAWN
     meeting.status = MeetingStatus.CLOSED
     meeting.ended_at = now
-    _bump(meeting)
+    announce_change(meeting)
 
 
 def _current_item(meeting: Meeting) -> AgendaItem | None:
@@ -127,7 +121,7 @@ def go_to_item(meeting: Meeting, item_id: int) -> None:
     if item is None:
         raise _error("unknown_item", lazy_gettext("This item is not on the meeting's agenda."), 404)
     _open(meeting, item, utcnow())
-    _bump(meeting)
+    announce_change(meeting)
 
 
 def next_item(meeting: Meeting) -> None:
@@ -138,7 +132,7 @@ def next_item(meeting: Meeting) -> None:
     if position >= len(items):
         raise _error("no_next_item", lazy_gettext("This is the last item of the agenda."), 409)
     _open(meeting, items[position], utcnow())
-    _bump(meeting)
+    announce_change(meeting)
 
 
 TIMER_ACTIONS = ("start", "pause", "reset")
@@ -164,7 +158,7 @@ def timer(meeting: Meeting, action: str) -> None:
             item.timer_started_at = now
     else:
         raise _error("bad_timer_action", lazy_gettext("Unknown timer action."))
-    _bump(meeting)
+    announce_change(meeting)
 
 
 # --- who may be in the room -------------------------------------------------------------------
@@ -245,7 +239,7 @@ def check_in(
     # Someone who arrives no longer needs the proxy they gave.
     for proxy in active_proxies(meeting, grantor_id=person.id):
         proxy.revoked_at = utcnow()
-    _bump(meeting)
+    announce_change(meeting)
     return record
 
 
@@ -262,7 +256,7 @@ def check_out(meeting: Meeting, person: User) -> None:
     for request in waiting_requests(meeting):
         if request.user_id == person.id:
             request.status = FloorStatus.WITHDRAWN
-    _bump(meeting)
+    announce_change(meeting)
 
 
 def minutes_late(meeting: Meeting, record: Attendance) -> int:
@@ -327,7 +321,7 @@ def grant_proxy(meeting: Meeting, grantor: User, holder: User, *, by: User) -> P
         meeting_id=meeting.id, grantor_id=grantor.id, holder_id=holder.id, recorded_by_id=by.id
     )
     db.session.add(proxy)
-    _bump(meeting)
+    announce_change(meeting)
     return proxy
 
 
@@ -338,7 +332,7 @@ def revoke_proxy(meeting: Meeting, grantor: User) -> None:
         raise _error("no_proxy", lazy_gettext("There is no proxy to withdraw."), 404)
     for proxy in proxies:
         proxy.revoked_at = utcnow()
-    _bump(meeting)
+    announce_change(meeting)
 
 
 # --- quorum -------------------------------------------------------------------------------------
@@ -442,7 +436,7 @@ def request_floor(meeting: Meeting, person: User, kind: FloorKind) -> FloorReque
         requested_at=utcnow(),
     )
     db.session.add(request)
-    _bump(meeting)
+    announce_change(meeting)
     return request
 
 
@@ -453,7 +447,7 @@ def withdraw_floor(meeting: Meeting, person: User) -> None:
         raise _error("not_waiting", lazy_gettext("You are not on the speakers list."), 409)
     for request in mine:
         request.status = FloorStatus.WITHDRAWN
-    _bump(meeting)
+    announce_change(meeting)
 
 
 def ordered_queue(meeting: Meeting) -> list[FloorRequest]:
@@ -527,7 +521,7 @@ def call_next(meeting: Meeting) -> FloorRequest:
         speaking.status, speaking.ended_at = FloorStatus.DONE, now
     chosen = queue[0]
     chosen.status, chosen.started_at = FloorStatus.SPEAKING, now
-    _bump(meeting)
+    announce_change(meeting)
     return chosen
 
 
@@ -537,7 +531,7 @@ def end_speech(meeting: Meeting) -> None:
     if speaking is None:
         raise _error("nobody_speaking", lazy_gettext("Nobody has the floor."), 409)
     speaking.status, speaking.ended_at = FloorStatus.DONE, utcnow()
-    _bump(meeting)
+    announce_change(meeting)
 
 
 # --- what screens show -------------------------------------------------------------------------

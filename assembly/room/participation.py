@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from assembly.accounts.models import User
 from assembly.extensions import db
-from assembly.live.service import minutes_late, participants_query
 from assembly.meetings.models import Attendance, FloorRequest, FloorStatus, Meeting, MeetingStatus
 from assembly.organisations.models import Organisation
+from assembly.room.service import minutes_late, participants_query
 
 MIN_GROUP = 2
 UNDISCLOSED = "undisclosed"

@@ -9,12 +9,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from assembly.extensions import db
-from assembly.live.participation import meeting_figures, organisation_trend
 from assembly.meetings.models import Meeting
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can_in_meeting
+from assembly.room.participation import meeting_figures, organisation_trend
 
-bp = Blueprint("live", __name__)
+bp = Blueprint("room", __name__)
 
 
 def meeting_in(slug: str, meeting_id: int) -> Meeting | None:
@@ -30,7 +30,7 @@ def room(slug: str, meeting_id: int):
     meeting = meeting_in(slug, meeting_id)
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
     return render_template(
-        "live/room.html",
+        "room/room.html",
         meeting=meeting,
         organisation=meeting.organisation,
         can_run=can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
@@ -44,7 +44,7 @@ def projector(token: str):
     if meeting is None:
         abort(404)
     check_in_url = url_for(
-        "live.room",
+        "room.room",
         slug=meeting.organisation.slug,
         meeting_id=meeting.id,
         checkin="qr",
@@ -54,7 +54,7 @@ def projector(token: str):
     svg = qr.svg_inline(scale=6, dark="#1b1b1f", light="#ffffff", border=2, omitsize=True)
     response = make_response(
         render_template(
-            "live/projector.html",
+            "room/projector.html",
             meeting=meeting,
             token=token,
             check_in_url=check_in_url,
@@ -73,7 +73,7 @@ def participation(slug: str, meeting_id: int):
     meeting = meeting_in(slug, meeting_id)
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
     return render_template(
-        "live/participation.html",
+        "room/participation.html",
         meeting=meeting,
         organisation=meeting.organisation,
         figures=meeting_figures(meeting),
@@ -86,5 +86,5 @@ def trend(slug: str):
     organisation = organisation_by_slug(slug)
     authorise(current_user, Action.VIEW_MEETINGS, organisation)
     return render_template(
-        "live/trend.html", organisation=organisation, rows=organisation_trend(organisation)
+        "room/trend.html", organisation=organisation, rows=organisation_trend(organisation)
     )

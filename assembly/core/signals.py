@@ -1,0 +1,30 @@
+"""Named signals: how a feature says what changed without knowing who listens.
+
+Services announce; the live package subscribes and carries the news to the room's screens (as
+Indico's `core/signals` does for its plugins). No service imports `assembly.live`.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+room_changed = _signals.signal(
+    "room-changed",
+    doc="""Something every screen of a meeting shows has changed (agenda, attendance, a poll).
+
+    Sender: the Meeting, whose `version` was bumped. Keyword arguments: `urgent` (every screen
+    needs it at once, whatever the room's size: a poll opening or closing) and `roster` (the
+    attendance list changed too). Sent inside the transaction: listeners act once it commits.
+    """,
+)
+
+ballots_counted = _signals.signal(
+    "ballots-counted",
+    doc="""Ballots or closes were committed by the ballot writer.
+
+    Sender: the writer. Keyword argument: `meeting_ids`, the meetings whose polls' counts
+    changed. Sent after the commit, outside any request.
+    """,
+)

@@ -1,0 +1,200 @@
+"""Socket.IO handlers of the live room: thin. Rules live in room/service.py, rights in
+permissions.py, the protocol's plumbing in live/events.py (see docs/realtime.md).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_socketio import join_room
+from sqlalchemy import select
+
+from assembly.accounts.models import User
+from assembly.core.clock import utcnow
+from assembly.core.errors import DomainError
+from assembly.extensions import db, socketio
+from assembly.live.broadcast import person_room, room, staff_room
+from assembly.live.events import choice_field, int_field, live_event
+from assembly.meetings.models import CheckInMethod, FloorKind, Meeting
+from assembly.permissions import Action, authorise_meeting, can_in_meeting
+from assembly.room import service
+
+
+def _meeting(payload: dict, action: Action) -> Meeting:
+    meeting = db.session.get(Meeting, int_field(payload, "meeting_id"))
+    authorise_meeting(current_user, action, meeting)
+    return meeting
+
+
+def _person(payload: dict, key: str, meeting: Meeting, action_for_others: Action) -> User:
+    """The person an event is about: the sender, or someone else if the sender may act for them."""
+    user_id = int_field(payload, key, required=False)
+    if user_id is None or user_id == current_user.id:
+        return db.session.get(User, current_user.id)
+    authorise_meeting(current_user, action_for_others, meeting)
+    person = db.session.get(User, user_id)
+    if person is None:
+        raise DomainError(
+            lazy_gettext("This person is not a member who can take part in this meeting."),
+            code="not_a_participant",
+            status=404,
+        )
+    return person
+
+
+def _changed(meeting: Meeting, *people: User) -> dict:
+    """After a change: commit and tell the people concerned (the room hears of it through
+    the change's signal once committed)."""
+    db.session.commit()
+    for person in {p.id: p for p in people}.values():
+        socketio.emit("you", service.personal_state(meeting, person), to=person_room(person.id))
+    return {"version": meeting.version}
+
+
+@live_event("join")
+def join(payload: dict) -> dict:
+    token = payload.get("projector_token")
+    if token is not None:
+        meeting = (
+            db.session.scalar(select(Meeting).where(Meeting.projector_token == str(token)[:64]))
+            if isinstance(token, str)
+            else None
+        )
+        if meeting is None:
+            raise DomainError(
+                lazy_gettext("This projector link is not valid."), code="not_found", status=404
+            )
+        join_room(room(meeting.id))
+        return {"state": service.room_state(meeting)}
+    meeting = _meeting(payload, Action.VIEW_MEETINGS)
+    join_room(room(meeting.id))
+    answer = {"state": service.room_state(meeting)}
+    if can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting):
+        join_room(staff_room(meeting.id))
+        answer["roster"] = service.roster(meeting)
+    answer["you"] = service.personal_state(meeting, db.session.get(User, current_user.id))
+    return answer
+
+
+@live_event("present_people")
+def present_people(payload: dict):
+    """Who is in the room now: for an absent member choosing who holds their proxy."""
+    meeting = _meeting(payload, Action.TAKE_PART)
+    return {"people": service.present_people(meeting)}
+
+
+@live_event("meeting_start")
+def meeting_start(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.start_meeting(meeting)
+    return _changed(meeting)
+
+
+@live_event("meeting_end")
+def meeting_end(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.end_meeting(meeting)
+    answer = _changed(meeting)
+    if meeting.series_id is not None:
+        from assembly.meetings.service import schedule_series
+
+        schedule_series(meeting.series, utcnow())
+        db.session.commit()
+    return answer
+
+
+@live_event("item_go")
+def item_go(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.go_to_item(meeting, int_field(payload, "item_id"))
+    return _changed(meeting)
+
+
+@live_event("item_next")
+def item_next(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.next_item(meeting)
+    return _changed(meeting)
+
+
+@live_event("timer")
+def timer(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.timer(meeting, choice_field(payload, "action", service.TIMER_ACTIONS))
+    return _changed(meeting)
+
+
+@live_event("check_in")
+def check_in(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    person = _person(payload, "user_id", meeting, Action.RECORD_ATTENDANCE)
+    if person.id == current_user.id:
+        method = CheckInMethod(choice_field(payload, "method", ("self", "qr"), "self"))
+    else:
+        method = CheckInMethod.FACILITATOR
+    service.check_in(meeting, person, by=current_user, method=method)
+    return {**_changed(meeting, person), "you": service.personal_state(meeting, person)}
+
+
+@live_event("check_out")
+def check_out(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    person = _person(payload, "user_id", meeting, Action.RECORD_ATTENDANCE)
+    holders = [p.holder for p in service.active_proxies(meeting, holder_id=person.id)]
+    service.check_out(meeting, person)
+    return _changed(meeting, person, *holders)
+
+
+@live_event("proxy_grant")
+def proxy_grant(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    grantor = _person(payload, "grantor_id", meeting, Action.RECORD_ATTENDANCE)
+    holder = db.session.get(User, int_field(payload, "holder_id"))
+    if holder is None:
+        raise DomainError(
+            lazy_gettext("This person is not a member who can take part in this meeting."),
+            code="not_a_participant",
+            status=404,
+        )
+    service.grant_proxy(meeting, grantor, holder, by=current_user)
+    return _changed(meeting, grantor, holder)
+
+
+@live_event("proxy_revoke")
+def proxy_revoke(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    grantor = _person(payload, "grantor_id", meeting, Action.RECORD_ATTENDANCE)
+    holders = [p.holder for p in service.active_proxies(meeting, grantor_id=grantor.id)]
+    service.revoke_proxy(meeting, grantor)
+    return _changed(meeting, grantor, *holders)
+
+
+@live_event("floor_request")
+def floor_request(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    kind = FloorKind(choice_field(payload, "kind", [k.value for k in FloorKind], "contribution"))
+    request = service.request_floor(meeting, db.session.get(User, current_user.id), kind)
+    answer = _changed(meeting)
+    return {**answer, "request_id": request.id}
+
+
+@live_event("floor_withdraw")
+def floor_withdraw(payload: dict):
+    meeting = _meeting(payload, Action.TAKE_PART)
+    service.withdraw_floor(meeting, db.session.get(User, current_user.id))
+    return _changed(meeting)
+
+
+@live_event("floor_next")
+def floor_next(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    speech = service.call_next(meeting)
+    answer = _changed(meeting)
+    return {**answer, "speaker_id": speech.user_id}
+
+
+@live_event("floor_end")
+def floor_end(payload: dict):
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    service.end_speech(meeting)
+    return _changed(meeting)
