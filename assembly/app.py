@@ -82,6 +82,10 @@ def _init_extensions(app: Flask) -> None:
     from assembly.accounts.models import User
     from assembly.core.i18n import select_locale
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     db.init_app(app)
     migrate.init_app(
         app,

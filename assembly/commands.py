@@ -58,6 +58,8 @@ def register_commands(app: Flask) -> None:
         click.echo(
             f"Assembly on http://{host}:{port}  ({current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]})"
         )
+        # The command's own session must not sit idle in a transaction for the server's life.
+        db.session.remove()
         tune_garbage_collector()
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
 

@@ -101,3 +101,27 @@ DEFAULTS: dict = {
 
 # Only for development and tests: a fixed key would let anyone forge sessions in production.
 DEVELOPMENT_SECRET_KEY = "assembly-development-only-not-secret"
+
+
+def engine_options(database_url: str, environ=os.environ) -> dict:
+    """Pool and timeouts, so that a leaked connection or a stuck statement cannot wedge the server.
+
+    PostgreSQL: a request waits at most DATABASE_POOL_TIMEOUT seconds for a pooled connection and
+    then fails (it never hangs), a statement runs at most DATABASE_STATEMENT_TIMEOUT_MS, and the
+    server ends a session left idle inside a transaction after
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (its connection is then replaced by the pool).
+    """
+    if not database_url.startswith("postgresql"):
+        return {}
+    statement = int(environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
+    idle = int(environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000"))
+    return {
+        "pool_size": int(environ.get("DATABASE_POOL_SIZE", "10")),
+        "max_overflow": int(environ.get("DATABASE_MAX_OVERFLOW", "10")),
+        "pool_timeout": float(environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        "pool_pre_ping": True,
+        "connect_args": {
+            "options": f"-c statement_timeout={statement} "
+            f"-c idle_in_transaction_session_timeout={idle}"
+        },
+    }

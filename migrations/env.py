@@ -89,10 +89,18 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            # The app's statement timeout guards live requests; a migration may take longer.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if postgres:
+            connection.exec_driver_sql("RESET statement_timeout")  # back to the app's own
+            connection.commit()
 
 
 if context.is_offline_mode():

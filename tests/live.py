@@ -36,6 +36,7 @@ class ServerProcess:
         redis_url: str | None = None,
         channel: str | None = None,
         extra_env: dict | None = None,
+        args: tuple[str, ...] = (),
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,7 +57,7 @@ class ServerProcess:
         if redis_url:
             env["REDIS_URL"] = redis_url
         env.update(extra_env or {})
-        command = [sys.executable, "-m", "assembly.cli", "serve", "--port", str(self.port)]
+        command = [sys.executable, "-m", "assembly.cli", "serve", "--port", str(self.port), *args]
         self.log_path = os.path.join(ROOT, "instance", f"server-{self.port}.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()

@@ -105,8 +105,11 @@ def _vote_fast(app: Flask, sid: str, payload=None, *_extra):
         try:
             try:
                 cast = _prepare_fast(sid, payload)
-            except DomainError:
-                cast = None  # refused before anything was written: `vote` explains why
+            except Exception:
+                # Refused, or failed, before anything was written: `vote` explains why (or
+                # answers `internal`), so no ballot goes unanswered.
+                db.session.rollback()
+                cast = None
             if cast is None:
                 return in_request_context(app, sid, "vote", vote, payload)
             try:

@@ -53,19 +53,28 @@ def open_poll_snapshot(poll_id: int) -> PollSnapshot | None:
     cached = _polls.get(poll_id)
     if cached is not None:
         return cached
-    # One build at a time: the first ballots of a burst arrive together, and where the database
-    # driver yields (PostgreSQL under gevent) each would otherwise build its own, all 2,000.
+    if db.session().in_transaction():
+        # This caller already holds a pooled connection. Waiting in line for the build could
+        # wedge the pool: the one building may be waiting for a connection that callers like
+        # this one hold while they wait. So it reads the poll itself, on its own connection.
+        return _read(poll_id)
+    # One build at a time among callers that hold no connection: the first ballots of a burst
+    # arrive together, and where the driver yields (PostgreSQL under gevent) each would otherwise
+    # build its own, all 2,000.
     with _building:
         cached = _polls.get(poll_id)
         if cached is not None:
             return cached
-        poll = db.session.get(Poll, poll_id)
-        if poll is None or poll.status != PollStatus.OPEN:
-            return None
-        snapshot = _build(poll)
-        with _lock:
-            _polls[poll_id] = snapshot
-        return snapshot
+        return _read(poll_id)
+
+
+def _read(poll_id: int) -> PollSnapshot | None:
+    poll = db.session.get(Poll, poll_id)
+    if poll is None or poll.status != PollStatus.OPEN:
+        return None
+    snapshot = _build(poll)
+    with _lock:
+        return _polls.setdefault(poll_id, snapshot)
 
 
 def clear() -> None:
