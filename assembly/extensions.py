@@ -40,7 +40,8 @@ socketio = SocketIO()
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """WAL lets readers run beside the writer; the busy timeout makes writers wait, not fail;
-    synchronous=FULL because an acknowledged ballot must survive a power cut."""
+    synchronous=FULL because an acknowledged ballot must survive a power cut; secure_delete
+    because what was deleted must be gone from the file."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -50,4 +51,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
+    # Deleted content is overwritten, not left in free pages (a secret poll's seals, cleared
+    # when it closes, must not linger in the file).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -144,12 +144,9 @@ def test_secret_ballots_cannot_be_relinked_to_voters(voting_room, make_poll, app
         ok(vote(socks[role], poll_id, {"vote": choice}))
     shown = poll_in(last(socks["member"], "state"), poll_id)
     assert shown["result"] is None  # no results while a secret poll is open
-    assert shown["allow_change"] is False  # a secret ballot cannot be found again to change
     with app.app_context():
-        ballots = db.session.scalars(select(Ballot).where(Ballot.poll_id == poll_id)).all()
-        for ballot in ballots:
-            assert ballot.voter_key is None and ballot.cast_by_id is None and ballot.cast_at is None
-            assert len(ballot.key) == 32 and not ballot.key.isdigit()  # random, not a sequence
+        # Sealed in the voters' records until the close (tests/test_secret_ballots.py).
+        assert db.session.scalars(select(Ballot).where(Ballot.poll_id == poll_id)).all() == []
         records = db.session.scalars(select(VoteRecord).where(VoteRecord.poll_id == poll_id)).all()
         assert {r.voter_key for r in records} == {
             f"u:{people[r].id}" for r in ("member", "secretary", "facilitator")
@@ -169,6 +166,11 @@ def test_secret_ballots_cannot_be_relinked_to_voters(voting_room, make_poll, app
                 assert "WITHOUT ROWID" in sql
     ack = ok(socks["facilitator"].emit("poll_close", {"poll_id": poll_id}, callback=True))
     assert ack["result"]["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    with app.app_context():
+        ballots = db.session.scalars(select(Ballot).where(Ballot.poll_id == poll_id)).all()
+        for ballot in ballots:
+            assert ballot.voter_key is None and ballot.cast_by_id is None and ballot.cast_at is None
+            assert len(ballot.key) == 32 and not ballot.key.isdigit()  # random, not a sequence
 
 
 def test_proxies_cast_the_ballot_they_hold(voting_room, make_poll, socket_for, app):

@@ -125,9 +125,7 @@ class PollForm(FlaskForm):
     require_all = BooleanField(_l("Everyone must score every option"), default=True)
     require_full_ranking = BooleanField(_l("Everyone must rank every option"))
     secret = RadioField(_l("Ballot"), choices=SECRECY_CHOICES, default="open")
-    allow_change = BooleanField(
-        _l("People may change their vote while the poll is open (not with a secret ballot)")
-    )
+    allow_change = BooleanField(_l("People may change their vote while the poll is open"))
     show_running_results = BooleanField(
         _l("Show the results while people vote (never with a secret ballot)")
     )

@@ -1,9 +1,11 @@
 """Polls and ballots, and the register of decisions they produce.
 
 Secrecy is structural: for a secret poll, `Ballot` holds what was chosen and nothing about who
-(no voter, no time, no client id, a random key), while `VoteRecord` holds who voted and nothing
-about what. Neither has a sequence or a timestamp finer than the poll's own, and on SQLite both
-are stored without rowids, so no insertion order survives to pair them up again.
+(no voter, no time, no client id, a random key, weight 1), while `VoteRecord` holds who voted and,
+while the poll is open, their choice sealed under a key the database does not hold (see
+sealing.py). Ballots are written only when the poll closes, all in one transaction and in random
+order, and the seals are cleared in it: no commit, row order, system column or timestamp pairs a
+ballot with a voter. Neither table has a sequence, and on SQLite both are stored without rowids.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -130,7 +133,8 @@ def _random_key() -> str:
 
 
 class Ballot(db.Model):
-    """What was chosen. In a secret poll: nothing else (see the module's docstring)."""
+    """What was chosen. In a secret poll: nothing else, one row per unit of weight, written when
+    the poll closes (see the module's docstring)."""
 
     __tablename__ = "ballot"
     __table_args__ = (
@@ -155,7 +159,8 @@ class VoteRecord(db.Model):
 
     Its primary key makes a second vote for the same voter impossible at the database level.
     `receipt` is a hash of the client-made ballot id, so a resend after a reconnect is
-    recognised and acknowledged again rather than refused.
+    recognised and acknowledged again rather than refused. `sealed`: a secret poll's choice
+    while the poll is open, encrypted (sealing.py); cleared when it closes.
     """
 
     __tablename__ = "vote_record"
@@ -169,6 +174,7 @@ class VoteRecord(db.Model):
     cast_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Decision(db.Model):

@@ -4,10 +4,12 @@ results and the decision register. Plain functions; callers commit unless said o
 from __future__ import annotations
 
 import hashlib
+import secrets
+import uuid
 from fractions import Fraction
 
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from assembly.accounts.models import User
 from assembly.core.clock import utcnow
@@ -18,7 +20,7 @@ from assembly.meetings.service import announce_change
 from assembly.organisations.models import Delegate, Membership, NetworkMembership, Organisation
 from assembly.proposals.models import Proposal, ProposalStatus
 from assembly.room import service as room
-from assembly.voting import counting
+from assembly.voting import counting, sealing
 from assembly.voting.models import (
     Ballot,
     Decision,
@@ -139,8 +141,7 @@ def create_poll(
         secret=secret,
         eligibility=eligibility,
         weighting=weighting,
-        # A secret ballot cannot be found again to be changed: that is what makes it secret.
-        allow_change=allow_change and not secret,
+        allow_change=allow_change,
         show_running_results=show_running_results and not secret,
         closes_at=closes_at,
         created_by_id=created_by.id if created_by else None,
@@ -316,6 +317,8 @@ def close_poll(poll: Poll) -> dict:
     meeting = db.session.get(Meeting, poll.meeting_id) if poll.meeting_id else None
     poll.status = PollStatus.CLOSED
     poll.closed_at = utcnow()
+    if poll.secret:
+        _unseal(poll)
     result = tally(poll)
     result["voted"] = progress(poll)["voted"]
     result["eligible"] = len(poll.electorate)
@@ -341,6 +344,34 @@ def close_poll(poll: Poll) -> dict:
                 )
             )
     return result
+
+
+def _unseal(poll: Poll) -> None:
+    """Open the secret poll's sealed choices into anonymous unit ballots, in random order, and
+    clear the seals: all in the closing transaction (see sealing.py)."""
+    ballots = []
+    for voter_key, sealed in db.session.execute(
+        select(VoteRecord.voter_key, VoteRecord.sealed).where(
+            VoteRecord.poll_id == poll.id, VoteRecord.sealed.is_not(None)
+        )
+    ):
+        choice = sealing.open_seal(poll.id, voter_key, sealed)
+        # A weighted vote (an organisation weighted by its members) becomes that many ballots
+        # of one, so that no ballot's weight names who cast it.
+        units = Fraction(poll.electorate.get(voter_key, 1)).limit_denominator(1000)
+        if units.denominator != 1:
+            raise ValueError(f"poll {poll.id}: a secret poll's weights must be whole numbers")
+        ballots += [
+            {"key": uuid.uuid4().hex, "poll_id": poll.id, "choice": choice, "weight": 1.0}
+            for _ in range(units.numerator)
+        ]
+    _shuffle(ballots)
+    db.session.execute(update(VoteRecord).where(VoteRecord.poll_id == poll.id).values(sealed=None))
+    if ballots:
+        db.session.execute(insert(Ballot), ballots)
+
+
+_shuffle = secrets.SystemRandom().shuffle
 
 
 def receipt(client_id: str) -> str:

@@ -21,9 +21,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assembly.core import signals
+from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db, socketio
 from assembly.voting.models import Ballot, Poll, PollStatus, VoteRecord
+from assembly.voting.sealing import scrub_after_close, seal
 from assembly.voting.snapshot import forget
 
 log = logging.getLogger(__name__)
@@ -175,9 +177,10 @@ class BallotWriter:
             if key in new_records:  # the same voter twice in one batch
                 if new_records[key]["receipt"] == cast.receipt:
                     cast.outcome = {"stored": True, "resent": True}
-                elif poll.allow_change and not poll.secret:
-                    new_records[key]["receipt"] = cast.receipt
-                    new_ballots[key]["choice"] = cast.choice
+                elif poll.allow_change:
+                    new_records[key].update(receipt=cast.receipt, sealed=_sealed(poll, cast))
+                    if not poll.secret:
+                        new_ballots[key]["choice"] = cast.choice
                     cast.outcome = {"stored": True, "changed": True}
                 else:
                     cast.error = DomainError(_already_voted(), code="already_voted", status=409)
@@ -187,11 +190,14 @@ class BallotWriter:
                 "voter_key": cast.voter_key,
                 "receipt": cast.receipt,
                 "cast_by_id": cast.cast_by_id,
+                "sealed": _sealed(poll, cast),
             }
-            new_ballots[key] = _ballot(poll, cast)
+            if not poll.secret:  # a secret choice stays sealed in its record until the close
+                new_ballots[key] = _ballot(poll, cast)
             cast.outcome = {"stored": True}
         if new_records:
             db.session.execute(insert(VoteRecord), list(new_records.values()))
+        if new_ballots:
             db.session.execute(insert(Ballot), list(new_ballots.values()))
         db.session.flush()
 
@@ -200,15 +206,21 @@ class BallotWriter:
         if record.receipt == cast.receipt:
             cast.outcome = {"stored": True, "resent": True}
             return
-        if poll.allow_change and not poll.secret:
-            ballot = db.session.scalar(
-                select(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_key == cast.voter_key)
-            )
-            ballot.choice, ballot.cast_by_id = cast.choice, cast.cast_by_id
-            from assembly.core.clock import utcnow
-
-            ballot.cast_at = utcnow()
-            record.receipt = cast.receipt
+        if poll.allow_change:
+            if poll.secret:
+                record.sealed = _sealed(poll, cast)
+            else:
+                ballot = db.session.scalar(
+                    select(Ballot).where(
+                        Ballot.poll_id == poll.id, Ballot.voter_key == cast.voter_key
+                    )
+                )
+                ballot.choice, ballot.cast_by_id, ballot.cast_at = (
+                    cast.choice,
+                    cast.cast_by_id,
+                    utcnow(),
+                )
+            record.receipt, record.cast_by_id = cast.receipt, cast.cast_by_id
             cast.outcome = {"stored": True, "changed": True}
             return
         cast.error = DomainError(_already_voted(), code="already_voted", status=409)
@@ -219,8 +231,11 @@ class BallotWriter:
         try:
             poll = db.session.get(Poll, operation.poll_id)
             operation.outcome = close_poll(poll)
+            secret = poll.secret
             db.session.commit()
             forget(operation.poll_id)
+            if secret:
+                scrub_after_close()
         except Exception as error:
             db.session.rollback()
             operation.error = error
@@ -234,19 +249,23 @@ def _already_voted():
     return lazy_gettext("This vote has already been cast.")
 
 
+def _sealed(poll: Poll, cast: Cast) -> bytes | None:
+    if not poll.secret:
+        return None
+    return seal(poll.id, cast.voter_key, cast.choice, len(poll.options))
+
+
 def _ballot(poll: Poll, cast: Cast) -> dict:
-    row = {
-        "key": uuid.uuid4().hex,  # random: a key in sequence would give the voting order away
+    """An open poll's ballot: whose, cast by whom, when."""
+    return {
+        "key": uuid.uuid4().hex,
         "poll_id": poll.id,
         "choice": cast.choice,
         "weight": float(poll.electorate.get(cast.voter_key, 1.0)),
+        "voter_key": cast.voter_key,
+        "cast_by_id": cast.cast_by_id,
+        "cast_at": utcnow(),
     }
-    if poll.secret:
-        return row  # what was chosen, and nothing that could say by whom or when
-    from assembly.core.clock import utcnow
-
-    row.update(voter_key=cast.voter_key, cast_by_id=cast.cast_by_id, cast_at=utcnow())
-    return row
 
 
 def _announce(poll_ids: set[int]) -> None:

@@ -23,9 +23,9 @@
     form.querySelectorAll("[data-when-all-members]").forEach((node) => {
       node.hidden = eligibility !== null && eligibility !== "all_members";
     });
-    // A secret ballot can be neither changed nor watched as it comes in.
+    // A secret ballot cannot be watched as it comes in (it stays sealed until the close).
     const secret = checked("secret") === "secret";
-    ["allow_change", "show_running_results"].forEach((name) => {
+    ["show_running_results"].forEach((name) => {
       const input = box(name);
       if (!input) return;
       input.disabled = secret;
