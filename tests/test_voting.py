@@ -225,7 +225,7 @@ def test_absent_members_outsiders_and_bad_ballots_are_refused(
     refused(vote(socks["member"], poll_id, {"vote": "yes"}), "invalid_choice")
     refused(vote(socks["member"], ranked_id, {"ranking": ranked_options[:2]}), "incomplete_ranking")
     refused(vote(socks["member"], 999999, good), "not_found")
-    refused(vote(socks["member"], draft_id, {"vote": "yes"}), "not_found")  # drafts are hidden
+    refused(vote(socks["member"], draft_id, {"vote": "yes"}), "poll_not_open")
     refused(vote(socks["facilitator"], draft_id, {"vote": "yes"}), "poll_not_open")
     refused(
         socks["member"].emit(
@@ -233,7 +233,7 @@ def test_absent_members_outsiders_and_bad_ballots_are_refused(
         ),
         "bad_payload",
     )
-    refused(socks["member"].emit("poll_open", {"poll_id": draft_id}, callback=True), "not_found")
+    refused(socks["member"].emit("poll_open", {"poll_id": draft_id}, callback=True), "forbidden")
     refused(socks["member"].emit("poll_close", {"poll_id": poll_id}, callback=True), "forbidden")
     ok(vote(socks["member"], poll_id, good))
     ok(socks["facilitator"].emit("poll_close", {"poll_id": poll_id}, callback=True))
@@ -360,3 +360,38 @@ def test_the_first_ballots_of_a_burst_build_the_polls_snapshot_once(
         thread.join(10)
     assert builds == [poll_id]
     assert len(seen) == 10 and all(s is seen[0] and s.id == poll_id for s in seen)
+
+
+def test_vote_keeps_its_contract_for_every_malformed_field(voting_room, make_poll, app):
+    """Every field of a ballot is checked, on the fast path as on the slow one: a malformed
+    field is `bad_payload`, a meeting that is not the poll's is `not_found`, and nothing is
+    stored."""
+    meeting, _people, socks = voting_room
+    poll_id = make_poll(meeting)
+    ok(socks["facilitator"].emit("poll_open", {"poll_id": poll_id}, callback=True))
+    member = socks["member"]
+    good = {"poll_id": poll_id, "choice": {"vote": "yes"}, "client_id": cid()}
+    bad_fields = [
+        {"poll_id": "uno"},
+        {"poll_id": 1.5},
+        {"poll_id": True},
+        {"poll_id": [poll_id]},
+        {"poll_id": 2**63},
+        {"poll_id": -1},
+        {"meeting_id": "x"},
+        {"meeting_id": 2**40},
+        {"voter_key": 7},
+        {"voter_key": ["u:1"]},
+        {"voter_key": "u:"},
+        {"voter_key": "x" * 100},
+        {"client_id": 12345678},
+        {"client_id": "short"},
+        {"client_id": "ñ" * 20},
+    ]
+    for change in bad_fields:
+        refused(member.emit("vote", {**good, **change}, callback=True), "bad_payload")
+    refused(member.emit("vote", [good], callback=True), "bad_payload")
+    refused(member.emit("vote", {**good, "meeting_id": meeting.id + 1}, callback=True), "not_found")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(VoteRecord)) == 0
+    assert ok(member.emit("vote", {**good, "meeting_id": meeting.id}, callback=True))["stored"]

@@ -21,23 +21,25 @@ from assembly.live.events import (
     refuse,
 )
 from assembly.meetings.models import Meeting
-from assembly.permissions import Action, authorise_meeting, can_in_meeting
+from assembly.permissions import Action, authorise_meeting
 from assembly.voting import service
 from assembly.voting.models import Poll, PollStatus
 from assembly.voting.snapshot import open_poll_snapshot
 from assembly.voting.writer import Close, writer
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_VOTER_KEY = re.compile(r"^[uo]:[1-9][0-9]{0,9}$")
 
 
 def _poll(payload: dict, action: Action) -> tuple[Poll, Meeting]:
+    """The poll of a meeting the sender may view (NotFound otherwise, and for a `meeting_id` that
+    is not the poll's), if the sender may do `action` (Forbidden otherwise)."""
     poll = db.session.get(Poll, int_field(payload, "poll_id"))
     meeting = db.session.get(Meeting, poll.meeting_id) if poll and poll.meeting_id else None
+    meeting_id = int_field(payload, "meeting_id", required=False)
+    if meeting is not None and meeting_id not in (None, meeting.id):
+        raise NotFound()
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
-    if poll.status == PollStatus.DRAFT and not can_in_meeting(
-        current_user, Action.RUN_MEETINGS, meeting
-    ):
-        raise NotFound()  # drafts are for those preparing them; to others they do not exist
     authorise_meeting(current_user, action, meeting)
     return poll, meeting
 
@@ -63,28 +65,35 @@ def poll_close(payload: dict):
 def vote(payload: dict):
     """A ballot, with every check and every refusal in the sender's language. A burst of ballots
     comes through `_vote_fast` below, which hands here whatever it cannot take itself."""
-    poll_id = int_field(payload, "poll_id")
-    client_id = _client_id(payload)
+    poll_id, meeting_id, client_id, voter_key = _ballot_fields(payload)
     user_id = current_user.id if current_user.is_authenticated else 0
-    if open_poll_snapshot(poll_id) is None:
+    snapshot = open_poll_snapshot(poll_id)
+    if snapshot is None or meeting_id not in (None, snapshot.meeting_id):
         _refuse_closed_or_hidden(payload)
     try:
-        return service.cast_ballot(
-            poll_id, user_id, payload.get("choice"), client_id, payload.get("voter_key")
-        )
+        return service.cast_ballot(poll_id, user_id, payload.get("choice"), client_id, voter_key)
     except DomainError as error:
         if error.code == "not_eligible":
             _poll(payload, Action.TAKE_PART)  # an outsider learns nothing, a member learns why
         raise
 
 
-def _client_id(payload: dict) -> str:
+def _ballot_fields(payload: dict) -> tuple[int, int | None, str, str | None]:
+    """A ballot's poll_id, meeting_id (optional), client_id and voter_key (optional), checked;
+    BadPayload for any of them malformed. The choice is checked against the poll's method."""
+    poll_id = int_field(payload, "poll_id")
+    meeting_id = int_field(payload, "meeting_id", required=False)
     client_id = payload.get("client_id")
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
         raise BadPayload(
             lazy_gettext("The request is missing a valid %(field)s.", field="client_id")
         )
-    return client_id
+    voter_key = payload.get("voter_key")
+    if voter_key is not None and not (isinstance(voter_key, str) and _VOTER_KEY.match(voter_key)):
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field="voter_key")
+        )
+    return poll_id, meeting_id, client_id, voter_key
 
 
 def init_app(app: Flask) -> None:
@@ -125,14 +134,11 @@ def _prepare_fast(sid: str, payload):
     user_id = socketio.server.get_environ(sid).get(USER_ID)
     if not user_id or not isinstance(payload, dict):
         return None
-    poll_id, client_id = payload.get("poll_id"), payload.get("client_id")
-    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+    poll_id, meeting_id, client_id, voter_key = _ballot_fields(payload)
+    cast = service.prepare_ballot(poll_id, user_id, payload.get("choice"), client_id, voter_key)
+    if meeting_id is not None and meeting_id != cast.meeting_id:
         return None
-    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
-        return None
-    return service.prepare_ballot(
-        poll_id, user_id, payload.get("choice"), client_id, payload.get("voter_key")
-    )
+    return cast
 
 
 def _refuse_closed_or_hidden(payload: dict):

@@ -471,6 +471,7 @@ def prepare_ballot(
         cast_by_id=user_id,
         choice=choice,
         receipt=receipt(client_id),
+        meeting_id=poll.meeting_id,
     )
 
 

@@ -40,6 +40,7 @@ class Cast:
     cast_by_id: int
     choice: dict
     receipt: str
+    meeting_id: int | None = None
     done: threading.Event = field(default_factory=threading.Event)
     outcome: dict | None = None
     error: DomainError | None = None
@@ -135,7 +136,9 @@ class BallotWriter:
                     self._store([cast])  # now sees the other process's row: a resend or a refusal
                     db.session.commit()
         # Screens hear of the new count no later than the voter hears their ballot is in.
-        _announce({cast.poll_id for cast in casts})
+        signals.ballots_counted.send(
+            self, meeting_ids={c.meeting_id for c in casts if c.meeting_id is not None}
+        )
         for cast in casts:
             cast.done.set()
 
@@ -239,7 +242,8 @@ class BallotWriter:
         except Exception as error:
             db.session.rollback()
             operation.error = error
-        _announce({operation.poll_id})
+        meeting_id = db.session.scalar(select(Poll.meeting_id).where(Poll.id == operation.poll_id))
+        signals.ballots_counted.send(self, meeting_ids={meeting_id} - {None})
         operation.done.set()
 
 
@@ -266,16 +270,6 @@ def _ballot(poll: Poll, cast: Cast) -> dict:
         "cast_by_id": cast.cast_by_id,
         "cast_at": utcnow(),
     }
-
-
-def _announce(poll_ids: set[int]) -> None:
-    """Say whose counts (or results) changed, once committed: the room's screens follow."""
-    meeting_ids = set(
-        db.session.scalars(
-            select(Poll.meeting_id).where(Poll.id.in_(poll_ids), Poll.meeting_id.is_not(None))
-        )
-    )
-    signals.ballots_counted.send(writer, meeting_ids=meeting_ids)
 
 
 writer = BallotWriter()

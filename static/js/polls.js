@@ -293,7 +293,9 @@
     if (!ballot || ballot.inFlight || !socket.connected) return;
     ballot.inFlight = true;
     const attempt = (ballot.attempt = (ballot.attempt || 0) + 1);
-    const payload = { poll_id: ballot.poll_id, choice: ballot.choice, client_id: ballot.client_id };
+    const payload = {
+      meeting_id: live.meetingId, poll_id: ballot.poll_id, choice: ballot.choice, client_id: ballot.client_id,
+    };
     if (!ballot.own) payload.voter_key = ballot.voter_key;
     socket.timeout(15000).emit("vote", payload, (err, ack) => {
       const current = pending[key];
