@@ -419,3 +419,24 @@ def make_poll(app):
             return poll.id
 
     return factory
+
+
+@pytest.fixture
+def room(coop, make_meeting, socket_for):
+    """A live meeting of the co-op with everyone joined over in-process sockets, and the
+    facilitator, member and secretary present (the admin is absent): (org, meeting, people,
+    sockets by role)."""
+
+    def ok(ack):
+        assert ack["ok"], ack
+        return ack
+
+    org, people = coop
+    meeting = make_meeting(org)
+    socks = {role: socket_for(person) for role, person in people.items()}
+    for sock in socks.values():
+        ok(sock.emit("join", {"meeting_id": meeting.id}, callback=True))
+    ok(socks["facilitator"].emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
+    for role in ("facilitator", "member", "secretary"):
+        ok(socks[role].emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    return org, meeting, people, socks

@@ -61,20 +61,6 @@ def poll_fields(**fields) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-@pytest.fixture
-def room(coop, make_meeting, socket_for):
-    """A live meeting with everyone joined and the facilitator, member and secretary present."""
-    org, people = coop
-    meeting = make_meeting(org)
-    socks = {role: socket_for(person) for role, person in people.items()}
-    for sock in socks.values():
-        ok(sock.emit("join", {"meeting_id": meeting.id}, callback=True))
-    ok(socks["facilitator"].emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
-    for role in ("facilitator", "member", "secretary"):
-        ok(socks[role].emit("check_in", {"meeting_id": meeting.id}, callback=True))
-    return org, meeting, people, socks
-
-
 # --- the form that prepares a poll in a meeting ---------------------------------------------------
 
 

@@ -905,6 +905,27 @@ def decisions(organisation: Organisation, query: str = "") -> list[Decision]:
     return [d for d in found if needle in _fold(d.title) or needle in _fold(d.text)]
 
 
+def decision_explanations(decisions: list[Decision]) -> dict[int, str]:
+    """Each decision's result in one sentence, in the reader's language, with option labels."""
+    from assembly.voting.explain import explain
+    from assembly.voting.models import PollOption
+
+    poll_ids = {d.poll_id for d in decisions if d.poll_id is not None}
+    labels: dict[int, dict[int, str]] = {}
+    if poll_ids:
+        for poll_id, option_id, label in db.session.execute(
+            select(PollOption.poll_id, PollOption.id, PollOption.label).where(
+                PollOption.poll_id.in_(poll_ids)
+            )
+        ):
+            labels.setdefault(poll_id, {})[option_id] = label
+    return {
+        d.id: explain(d.tally, labels.get(d.poll_id, {}))
+        for d in decisions
+        if isinstance(d.tally, dict) and d.tally.get("explanation")
+    }
+
+
 def meetings_by_id(ids) -> dict[int, Meeting]:
     ids = {i for i in ids if i is not None}
     if not ids:

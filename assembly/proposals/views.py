@@ -587,6 +587,7 @@ def decisions(slug: str):
         "proposals/decisions.html",
         organisation=organisation,
         decisions=found,
+        explanations=service.decision_explanations(found),
         query=query,
         meetings=meetings,
         tally_summary=tally_summary,

@@ -56,9 +56,26 @@ def poll_open(payload: dict):
 def poll_close(payload: dict):
     poll, _meeting = _poll(payload, Action.RUN_MEETINGS)
     poll_id = poll.id
+    hands = payload.get("hands")
+    if hands is not None and not isinstance(hands, dict):
+        raise BadPayload(lazy_gettext("The request is missing a valid %(field)s.", field="hands"))
     db.session.remove()  # the writer does the work; hold no connection while waiting
-    result = writer.submit(Close(poll_id))
+    result = writer.submit(Close(poll_id, hands))
     return {"result": result}
+
+
+@live_event("vote_on_behalf")
+def vote_on_behalf(payload: dict):
+    """The facilitator records the ballot of someone present without a phone (open ballots)."""
+    _poll_id, _meeting_id, client_id, voter_key = _ballot_fields(payload)
+    poll, _meeting = _poll(payload, Action.RUN_MEETINGS)
+    if voter_key is None:
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field="voter_key")
+        )
+    if poll.status != PollStatus.OPEN:
+        _refuse_closed_or_hidden(payload)
+    return service.cast_on_behalf(poll, current_user, voter_key, payload.get("choice"), client_id)
 
 
 @live_event("vote")

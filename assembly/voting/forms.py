@@ -81,6 +81,7 @@ METHOD_FIELDS = {
     "dots": {PollMethod.DOTS},
     "require_all": {PollMethod.SCORE},
     "require_full_ranking": {PollMethod.RANKED_IRV, PollMethod.RANKED_SCHULZE},
+    "show_of_hands": {PollMethod.YES_NO, PollMethod.CONSENT, PollMethod.SINGLE},
 }
 
 
@@ -126,6 +127,9 @@ class PollForm(FlaskForm):
     require_full_ranking = BooleanField(_l("Everyone must rank every option"))
     secret = RadioField(_l("Ballot"), choices=SECRECY_CHOICES, default="open")
     allow_change = BooleanField(_l("People may change their vote while the poll is open"))
+    show_of_hands = BooleanField(
+        _l("Show of hands: people raise their hands in the room and you enter the counts")
+    )
     show_running_results = BooleanField(
         _l("Show the results while people vote (never with a secret ballot)")
     )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +94,8 @@ class Poll(db.Model):
         enum_column(Weighting, 12), default=Weighting.PERSON
     )
     allow_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Counted by hands in the room: the facilitator enters the counts when closing it.
+    show_of_hands: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     show_running_results: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[PollStatus] = mapped_column(
         enum_column(PollStatus, 10), default=PollStatus.DRAFT

@@ -16,7 +16,7 @@ from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db
-from assembly.meetings.models import Meeting, Notification
+from assembly.meetings.models import Attendance, Meeting, Notification
 from assembly.organisations.models import Organisation
 from assembly.permissions import Action, can, can_in_meeting
 from assembly.voting import counting, service
@@ -28,7 +28,14 @@ from assembly.voting.explain import (
     rule,
     to_decimal,
 )
-from assembly.voting.models import Eligibility, Poll, PollMethod, PollStatus, VoteRecord
+from assembly.voting.models import (
+    Ballot,
+    Eligibility,
+    Poll,
+    PollMethod,
+    PollStatus,
+    VoteRecord,
+)
 from assembly.voting.snapshot import open_poll_snapshot
 from assembly.voting.writer import Close, writer
 
@@ -124,10 +131,11 @@ def close_overdue(organisation_id: int, poll_id: int | None = None) -> list[int]
     return due
 
 
-def close(poll_id: int) -> dict:
-    """Close now: ballots queued before this are counted, any after it refused."""
+def close(poll_id: int, hands: dict | None = None) -> dict:
+    """Close now: ballots queued before this are counted, any after it refused. A show of
+    hands closes with the counts taken in the room."""
     db.session.commit()
-    return writer.submit(Close(poll_id))
+    return writer.submit(Close(poll_id, hands))
 
 
 # --- voting ---------------------------------------------------------------------------------------
@@ -227,6 +235,145 @@ def cast(poll: Poll, user_id: int, voter_key: str, form, client_id: str) -> dict
     except counting.BallotInvalid as invalid:
         raise ballot_error(invalid) from invalid
     return service.cast_ballot(poll.id, user_id, raw, client_id, voter_key)
+
+
+def cast_on_behalf(poll: Poll, staff, voter_key: str, form, client_id: str) -> dict:
+    """The facilitator records a present person's ballot from the poll page's form."""
+    try:
+        raw = ballot_from_form(poll, form)
+    except counting.BallotInvalid as invalid:
+        raise ballot_error(invalid) from invalid
+    return service.cast_on_behalf(poll, staff, voter_key, raw, client_id)
+
+
+def hands_from_form(poll: Poll, form) -> dict:
+    """The counts of a show of hands from the poll page's closing form."""
+    hands = {}
+    for value in service.hands_values(poll):
+        raw = (form.get(f"hands-{value}") or "").strip() or "0"
+        if not raw.isdigit() or len(raw) > 6:
+            raise DomainError(
+                _l("Each count must be a whole number, 0 or more."), code="hands_count"
+            )
+        hands[value] = int(raw)
+    return hands
+
+
+def hands_labels(poll: Poll) -> list[tuple[str, str]]:
+    """(value, label) for each count a show of hands takes."""
+    if poll.method.value in VOTE_CHOICES:
+        return [(v, str(label)) for v, label in VOTE_CHOICES[poll.method.value]]
+    return [(str(o.id), o.label) for o in poll.options]
+
+
+# --- the roll: who voted (and, with an open ballot, what) -----------------------------------------
+
+
+def _voter_names(keys) -> dict[str, str]:
+    users = {int(k[2:]) for k in keys if k.startswith("u:")}
+    orgs = {int(k[2:]) for k in keys if k.startswith("o:")}
+    names = {}
+    if users:
+        for uid, name in db.session.execute(
+            select(User.id, User.display_name).where(User.id.in_(users))
+        ):
+            names[f"u:{uid}"] = name
+    if orgs:
+        for oid, name in db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(orgs))
+        ):
+            names[f"o:{oid}"] = name
+    return names
+
+
+def describe_choice(poll: Poll, choice: dict | None) -> str:
+    """A ballot's choice in words, with the options' labels."""
+    if not choice:
+        return ""
+    labels = {o.id: o.label for o in poll.options}
+    method = poll.method.value
+    if method in VOTE_CHOICES:
+        return str(dict(VOTE_CHOICES[method]).get(choice.get("vote"), choice.get("vote")))
+    if method == "gradient":
+        level = choice.get("level")
+        return f"{level} · {dict(GRADIENT_LEVELS).get(level, '')}"
+    if method == "single":
+        return labels.get(choice.get("option"), "?")
+    if method == "approval":
+        return ", ".join(labels.get(o, "?") for o in choice.get("options", [])) or "—"
+    if method == "dots":
+        return ", ".join(f"{labels.get(int(o), '?')} × {n}" for o, n in choice["dots"].items())
+    if method == "score":
+        return ", ".join(f"{labels.get(int(o), '?')}: {n}" for o, n in choice["scores"].items())
+    return " › ".join(labels.get(o, "?") for o in choice.get("ranking", []))
+
+
+def roll(poll: Poll, *, with_choices: bool = True) -> list[dict]:
+    """Everyone who could vote, whether they did, who cast it (a proxy, a delegate, the
+    facilitator) and, with an open ballot, what they chose (once results are shown). A secret
+    ballot's roll says who voted and never what."""
+    if poll.status == PollStatus.DRAFT:
+        return []
+    keys = sorted(poll.electorate or {})
+    records = {
+        r.voter_key: r
+        for r in db.session.scalars(select(VoteRecord).where(VoteRecord.poll_id == poll.id))
+    }
+    choices = {}
+    if with_choices and not poll.secret:
+        choices = dict(
+            db.session.execute(
+                select(Ballot.voter_key, Ballot.choice).where(
+                    Ballot.poll_id == poll.id, Ballot.voter_key.is_not(None)
+                )
+            ).all()
+        )
+    names = _voter_names(keys)
+    casters = {r.cast_by_id for r in records.values() if r.cast_by_id}
+    caster_names = dict(
+        db.session.execute(select(User.id, User.display_name).where(User.id.in_(casters))).all()
+        if casters
+        else []
+    )
+    rows = []
+    for key in keys:
+        record = records.get(key)
+        cast_by = record.cast_by_id if record else None
+        own = key == f"u:{cast_by}"
+        rows.append(
+            {
+                "voter_key": key,
+                "name": names.get(key, "?"),
+                "voted": record is not None,
+                "choice": describe_choice(poll, choices.get(key)) if record else "",
+                "cast_by": None if own or cast_by is None else caster_names.get(cast_by, "?"),
+            }
+        )
+    return sorted(rows, key=lambda r: r["name"].casefold())
+
+
+def present_voters_without_ballot(poll: Poll) -> list[tuple[str, str]]:
+    """(voter key, name) of those present who have not voted: the facilitator may record their
+    ballot for them."""
+    meeting = meeting_of(poll)
+    if meeting is None or poll.status != PollStatus.OPEN or poll.secret or poll.show_of_hands:
+        return []
+    present = set(
+        db.session.scalars(
+            select(Attendance.user_id).where(
+                Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None)
+            )
+        )
+    )
+    delegations = service._delegations(poll.organisation_id) if poll.weighting != "person" else []
+    present_orgs = {f"o:{org}" for org, user in delegations if user in present}
+    here = {f"u:{uid}" for uid in present} | present_orgs
+    voted = set(
+        db.session.scalars(select(VoteRecord.voter_key).where(VoteRecord.poll_id == poll.id))
+    )
+    keys = [k for k in (poll.electorate or {}) if k in here and k not in voted]
+    names = _voter_names(keys)
+    return sorted(((k, names.get(k, "?")) for k in keys), key=lambda kv: kv[1].casefold())
 
 
 # --- reminders ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import secrets
 import uuid
 from fractions import Fraction
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_ngettext
 from sqlalchemy import func, insert, select, update
 
 from assembly.accounts.models import User
@@ -42,6 +42,14 @@ OPTION_METHODS = {
     PollMethod.RANKED_SCHULZE,
 }
 MAJORITIES = ("simple", "absolute", "two_thirds", "three_quarters")
+# A show of hands asks one question with one answer per hand.
+HANDS_METHODS = {PollMethod.YES_NO, PollMethod.CONSENT, PollMethod.SINGLE}
+HANDS_VALUES = {
+    PollMethod.YES_NO: ("yes", "no", "abstain"),
+    PollMethod.CONSENT: ("agree", "stand_aside", "object"),
+}
+# Outcomes that are decisions of the assembly, for the register.
+DECIDED = {"adopted", "chosen", "elected"}
 
 BALLOT_ERRORS = {
     "invalid_choice": lazy_gettext("Choose your answer before voting."),
@@ -112,6 +120,7 @@ def create_poll(
     weighting: Weighting = Weighting.PERSON,
     allow_change: bool = False,
     show_running_results: bool = False,
+    show_of_hands: bool = False,
     meeting: Meeting | None = None,
     proposal: Proposal | None = None,
     closes_at=None,
@@ -130,6 +139,25 @@ def create_poll(
         )
     if weighting != Weighting.PERSON and not organisation.is_network:
         raise _error("not_a_network", lazy_gettext("Only a network weighs votes by organisation."))
+    if show_of_hands:
+        if method not in HANDS_METHODS:
+            raise _error(
+                "hands_method",
+                lazy_gettext(
+                    "A show of hands counts yes/no, consent or one option per person; "
+                    "choose one of those."
+                ),
+            )
+        if eligibility != Eligibility.PRESENT or weighting == Weighting.MEMBERSHIP:
+            raise _error(
+                "hands_room",
+                lazy_gettext(
+                    "A show of hands is counted in the room, one hand per vote: it is for those "
+                    "present, not weighted by membership."
+                ),
+            )
+        if secret:
+            raise _error("hands_secret", lazy_gettext("A show of hands cannot be secret."))
     poll = Poll(
         organisation_id=organisation.id,
         meeting_id=meeting.id if meeting else None,
@@ -141,8 +169,9 @@ def create_poll(
         secret=secret,
         eligibility=eligibility,
         weighting=weighting,
-        allow_change=allow_change,
-        show_running_results=show_running_results and not secret,
+        allow_change=allow_change and not show_of_hands,
+        show_running_results=show_running_results and not secret and not show_of_hands,
+        show_of_hands=show_of_hands,
         closes_at=closes_at,
         created_by_id=created_by.id if created_by else None,
     )
@@ -310,40 +339,100 @@ def tally(poll: Poll) -> dict:
     return counting.count(poll.method.value, poll.config, _options(poll), ballots, eligible)
 
 
-def close_poll(poll: Poll) -> dict:
-    """Close and count. The caller runs this through the ballot writer, after earlier ballots."""
+def close_poll(poll: Poll, hands: dict | None = None) -> dict:
+    """Close and count. The caller runs this through the ballot writer, after earlier ballots.
+    A show of hands is closed with the counts the facilitator took (`hands`)."""
     if poll.status != PollStatus.OPEN:
         raise _error("not_open", lazy_gettext("This poll is not open."), 409)
     meeting = db.session.get(Meeting, poll.meeting_id) if poll.meeting_id else None
+    raised = _hands_ballots(poll, hands) if poll.show_of_hands else None
     poll.status = PollStatus.CLOSED
     poll.closed_at = utcnow()
     if poll.secret:
         _unseal(poll)
     result = tally(poll)
-    result["voted"] = progress(poll)["voted"]
+    result["voted"] = raised if raised is not None else progress(poll)["voted"]
     result["eligible"] = len(poll.electorate)
     poll.result = result
     if meeting is not None:
         poll.quorum_at_close = room.quorum(meeting)
         announce_change(meeting, urgent=True, roster=False)
-    if poll.proposal_id:
-        proposal = db.session.get(Proposal, poll.proposal_id)
+    proposal = db.session.get(Proposal, poll.proposal_id) if poll.proposal_id else None
+    if proposal is not None:
         adopted = result.get("outcome") == "adopted"
         proposal.status = ProposalStatus.ADOPTED if adopted else ProposalStatus.REJECTED
-        if adopted:
-            db.session.add(
-                Decision(
-                    organisation_id=poll.organisation_id,
-                    meeting_id=poll.meeting_id,
-                    proposal_id=proposal.id,
-                    poll_id=poll.id,
-                    title=proposal.title,
-                    text=proposal.body,
-                    decided_at=poll.closed_at,
-                    tally=result,
-                )
-            )
+    if result.get("outcome") in DECIDED:
+        _record_decision(poll, result, proposal)
     return result
+
+
+def _record_decision(poll: Poll, result: dict, proposal: Proposal | None) -> None:
+    """Every poll that decided something enters the register: a proposal with its text, a
+    question adopted, an option chosen or people elected (named in the text)."""
+    if proposal is not None:
+        title, text = proposal.title, proposal.body
+    else:
+        labels = {o.id: o.label for o in poll.options}
+        title = poll.title
+        text = "\n".join(f"- {labels[w]}" for w in result.get("winners", []) if w in labels)
+    db.session.add(
+        Decision(
+            organisation_id=poll.organisation_id,
+            meeting_id=poll.meeting_id,
+            proposal_id=proposal.id if proposal else None,
+            poll_id=poll.id,
+            title=title,
+            text=text,
+            decided_at=poll.closed_at,
+            tally=result,
+        )
+    )
+
+
+def hands_values(poll: Poll) -> list[str]:
+    """What the hands are counted for: the method's answers, or the options' ids."""
+    if poll.method in HANDS_VALUES:
+        return list(HANDS_VALUES[poll.method])
+    return [str(o.id) for o in poll.options]
+
+
+def _hands_ballots(poll: Poll, hands) -> int:
+    """Write the counted hands as unit ballots (nobody's); returns how many hands were raised."""
+    values = hands_values(poll)
+    if not isinstance(hands, dict) or not hands:
+        raise _error("hands_missing", lazy_gettext("Enter how many hands were raised."))
+    counts = {}
+    for key, count in hands.items():
+        if str(key) not in values:
+            raise _error("hands_unknown", lazy_gettext("One of the counts is not for this poll."))
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise _error(
+                "hands_count", lazy_gettext("Each count must be a whole number, 0 or more.")
+            )
+        counts[str(key)] = count
+    total = sum(counts.values())
+    if total > len(poll.electorate or {}):
+        raise _error(
+            "too_many_hands",
+            lazy_ngettext(
+                "%(num)s hand counted, but only %(eligible)s can vote. Count again.",
+                "%(num)s hands counted, but only %(eligible)s can vote. Count again.",
+                total,
+                eligible=len(poll.electorate or {}),
+            ),
+        )
+    if poll.method == PollMethod.SINGLE:
+        choices = {key: {"option": int(key)} for key in counts}
+    else:
+        choices = {key: {"vote": key} for key in counts}
+    rows = [
+        {"key": uuid.uuid4().hex, "poll_id": poll.id, "choice": choices[key], "weight": 1.0}
+        for key, count in counts.items()
+        for _ in range(count)
+    ]
+    if rows:
+        db.session.execute(insert(Ballot), rows)
+    return total
 
 
 def _unseal(poll: Poll) -> None:
@@ -441,17 +530,30 @@ def cast_ballot(
 
 
 def prepare_ballot(
-    poll_id: int, user_id: int, raw_choice, client_id: str, voter_key: str | None = None
+    poll_id: int,
+    user_id: int,
+    raw_choice,
+    client_id: str,
+    voter_key: str | None = None,
+    *,
+    on_behalf: bool = False,
 ):
     """The checks of `cast_ballot`, against the open poll's snapshot: the ballot to store, or a
-    DomainError. Nothing is written."""
+    DomainError. Nothing is written. `on_behalf`: a facilitator records `voter_key`'s ballot
+    (cast_on_behalf has checked the rest)."""
     from assembly.voting.snapshot import open_poll_snapshot
     from assembly.voting.writer import Cast
 
     poll = open_poll_snapshot(poll_id)
     if poll is None:
         raise poll_closed_error()
-    keys = poll.voter_keys_for(user_id)
+    if poll.show_of_hands:
+        raise _error(
+            "show_of_hands",
+            lazy_gettext("This poll is counted by a show of hands in the room."),
+            409,
+        )
+    keys = sorted(poll.electorate) if on_behalf else poll.voter_keys_for(user_id)
     chosen = (keys[0] if keys else None) if voter_key is None else voter_key
     if chosen not in keys:
         raise _error(
@@ -472,6 +574,43 @@ def prepare_ballot(
         choice=choice,
         receipt=receipt(client_id),
         meeting_id=poll.meeting_id,
+    )
+
+
+def cast_on_behalf(poll: Poll, staff: User, voter_key: str, raw_choice, client_id: str) -> dict:
+    """The facilitator records the ballot of someone present who has no phone at hand.
+
+    Only with an open ballot (whoever records it sees the choice) and for a voter present now (or,
+    in a plenary, an organisation with a delegate present); the record keeps who cast it.
+    """
+    if poll.secret:
+        raise _error(
+            "secret_on_behalf",
+            lazy_gettext("A secret ballot is cast only by the voter, from their own phone."),
+            409,
+        )
+    meeting = db.session.get(Meeting, poll.meeting_id) if poll.meeting_id else None
+    if meeting is None or voter_key not in (poll.electorate or {}):
+        raise _error(
+            "not_eligible", lazy_gettext("This person or organisation cannot vote here."), 403
+        )
+    present = _present_ids(meeting)
+    kind, _sep, number = voter_key.partition(":")
+    if kind == "u":
+        here = int(number) in present
+    else:
+        here = any(
+            org == int(number) and user in present
+            for org, user in _delegations(poll.organisation_id)
+        )
+    if not here:
+        raise _error(
+            "voter_absent",
+            lazy_gettext("A vote can be recorded for someone only while they are present."),
+            409,
+        )
+    return store_ballot(
+        prepare_ballot(poll.id, staff.id, raw_choice, client_id, voter_key, on_behalf=True)
     )
 
 

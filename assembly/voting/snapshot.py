@@ -30,6 +30,7 @@ class PollSnapshot:
     # Who may cast the votes that are not their own: proxies and organisations' delegates.
     casters: dict[str, frozenset[int]]
     person_weighting: bool
+    show_of_hands: bool = False
 
     def voter_keys_for(self, user_id: int) -> list[str]:
         keys = []
@@ -116,4 +117,5 @@ def _build(poll: Poll) -> PollSnapshot:
         electorate=frozenset(poll.electorate or {}),
         casters={key: frozenset(users) for key, users in casters.items()},
         person_weighting=poll.weighting == Weighting.PERSON,
+        show_of_hands=poll.show_of_hands,
     )

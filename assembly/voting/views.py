@@ -23,7 +23,7 @@ from assembly.core.errors import DomainError
 from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings import service as meetings
-from assembly.meetings.models import Meeting, MeetingKind, MeetingStatus
+from assembly.meetings.models import Meeting, MeetingStatus
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can
@@ -43,6 +43,8 @@ _ERROR_FIELDS = {
     "duplicate_option": ("options",),
     "needs_meeting": ("eligibility",),
     "not_a_network": ("weighting",),
+    "hands_room": ("show_of_hands",),
+    "hands_secret": ("show_of_hands",),
 }
 _CONFIG_FIELDS = {
     PollMethod.YES_NO: "majority",
@@ -133,6 +135,9 @@ def _create(form: PollForm, organisation: Organisation, meeting: Meeting | None)
             weighting=weighting,
             allow_change=form.allow_change.data,
             show_running_results=form.show_running_results.data,
+            show_of_hands=meeting is not None
+            and form.show_of_hands.data
+            and form.method_value in service.HANDS_METHODS,
             meeting=meeting,
             proposal=proposal,
             closes_at=form.closes_at(),
@@ -161,9 +166,11 @@ def _form_page(form: PollForm, organisation: Organisation, meeting: Meeting | No
 
 
 def _defaults(organisation: Organisation, meeting: Meeting | None) -> dict:
-    plenary = meeting is not None and meeting.kind == MeetingKind.PLENARY
+    # In a network, organisations vote through their delegates unless the form says otherwise.
     defaults = {
-        "weighting": (Weighting.ORGANISATION if plenary else Weighting.PERSON).value,
+        "weighting": (
+            Weighting.ORGANISATION if organisation.is_network else Weighting.PERSON
+        ).value,
         "closes_time": time(20, 0),
     }
     if meeting is None:
@@ -259,16 +266,20 @@ def poll(slug: str, poll_id: int):
         found = _poll(slug, poll_id)
     meeting = pages.meeting_of(found)
     shown = pages.shown_result(found)
+    runs = pages.may_run(current_user, found, organisation)
     return render_template(
         "voting/poll.html",
         organisation=organisation,
         poll=found,
         meeting=meeting,
         proposal=db.session.get(Proposal, found.proposal_id) if found.proposal_id else None,
-        runs=pages.may_run(current_user, found, organisation),
+        runs=runs,
         choices=pages.voter_choices(found, current_user.id),
         progress=service.progress(found),
         view=pages.result_view(found, shown),
+        roll=pages.roll(found, with_choices=shown is not None),
+        behalf=pages.present_voters_without_ballot(found) if runs else [],
+        hands=pages.hands_labels(found) if found.show_of_hands else [],
         client_id=secrets.token_hex(16),
         confirm=ConfirmForm(),
         vote_choices=pages.VOTE_CHOICES,
@@ -316,13 +327,32 @@ def open_poll(slug: str, poll_id: int):
     )
 
 
+@bp.post("/o/<slug>/polls/<int:poll_id>/vote-on-behalf")
+@login_required
+def vote_on_behalf(slug: str, poll_id: int):
+    """The facilitator records the ballot of someone present who has no phone at hand."""
+    found = _poll(slug, poll_id, Action.RUN_MEETINGS)
+    client_id = request.form.get("client_id", "")
+    if not _CLIENT_ID.match(client_id):
+        abort(400)
+    voter_key = request.form.get("voter_key", "")
+    return carry_out(
+        lambda: pages.cast_on_behalf(found, current_user, voter_key, request.form, client_id),
+        done=_("The vote has been recorded, as cast by you on their behalf."),
+        to=_poll_url(slug, poll_id) + "#roll",
+        refused_to=_poll_url(slug, poll_id) + "#on-behalf",
+    )
+
+
 @bp.post("/o/<slug>/polls/<int:poll_id>/close")
 @login_required
 def close_poll(slug: str, poll_id: int):
-    _poll(slug, poll_id, Action.RUN_MEETINGS)
+    found = _poll(slug, poll_id, Action.RUN_MEETINGS)
     require_confirmation()
     return carry_out(
-        lambda: pages.close(poll_id),
+        lambda: pages.close(
+            poll_id, pages.hands_from_form(found, request.form) if found.show_of_hands else None
+        ),
         done=_("The poll is closed. This is its result."),
         to=_poll_url(slug, poll_id),
     )

@@ -49,6 +49,7 @@ class Cast:
 @dataclass
 class Close:
     poll_id: int
+    hands: dict | None = None  # a show of hands: the counts the facilitator took
     done: threading.Event = field(default_factory=threading.Event)
     outcome: dict | None = None
     error: Exception | None = None
@@ -233,7 +234,7 @@ class BallotWriter:
 
         try:
             poll = db.session.get(Poll, operation.poll_id)
-            operation.outcome = close_poll(poll)
+            operation.outcome = close_poll(poll, operation.hands)
             secret = poll.secret
             db.session.commit()
             forget(operation.poll_id)
