@@ -84,3 +84,34 @@ def test_a_poll_is_prepared_opened_voted_from_phones_and_its_result_shown_live(
     expect(facilitator.locator(".poll-table")).to_contain_text("66,7 %")
     record = facilitator.get_by_role("link", name="Registro completo de la votación")
     expect(record).to_be_visible()
+
+
+def test_a_show_of_hands_is_counted_in_the_room_and_its_result_reaches_every_screen(
+    app, coop, make_meeting, make_poll, browser_page
+):
+    org, people = coop
+    meeting = make_meeting(org, items=("Pintura del galpón",))
+    start_with_everyone_present(app, meeting, people)
+    make_poll(meeting, title="¿Pintamos el galpón?", show_of_hands=True)
+    room = f"/o/{org.slug}/meetings/{meeting.id}/live"
+    facilitator = browser_page(people["facilitator"], width=1280, height=900)
+    phone = browser_page(people["member"])
+    projector = browser_page(width=1600, height=900)
+    facilitator.goto(room)
+    phone.goto(room)
+    projector.goto(f"/projector/{meeting.projector_token}")
+
+    facilitator.locator('[data-list="poll-drafts"]').get_by_role(
+        "button", name="Abrir la votación"
+    ).click()
+    expect(phone.locator(".poll-card")).to_contain_text("se cuenta a mano alzada en la sala")
+    expect(phone.get_by_role("button", name="Enviar mi voto")).to_have_count(0)
+
+    card = facilitator.locator(".poll-card")
+    card.get_by_label("Sí").fill("3")
+    card.get_by_label("No").fill("1")
+    facilitator.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="Cerrar con estos números").click()
+    for page in (facilitator, projector, phone):
+        expect(page.locator(".poll-outcome")).to_have_text("Aprobada")
+        expect(page.locator(".poll-explanation")).to_contain_text("(3)")

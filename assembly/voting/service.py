@@ -480,6 +480,7 @@ def poll_state(poll: Poll) -> dict:
         "eligibility": poll.eligibility.value,
         "weighting": poll.weighting.value,
         "allow_change": poll.allow_change,
+        "show_of_hands": poll.show_of_hands,
         "status": poll.status.value,
         "progress": progress(poll),
         "result": poll.result

@@ -551,7 +551,39 @@
     return box;
   }
 
+  // A show of hands: the facilitator counts in the room and closes the poll with the counts.
+  function handsForm(poll) {
+    const values = poll.method === "single"
+      ? poll.options.map((o) => [String(o.id), o.label])
+      : (poll.method === "consent" ? ["agree", "stand_aside", "object"] : ["yes", "no", "abstain"])
+        .map((v) => [v, P.votes[v]]);
+    const fields = values.map(([value, label]) => {
+      const id = `hands-${poll.id}-${value}`;
+      return el("div", { class: "field inline-field" }, [
+        el("label", { for: id, text: label }),
+        el("input", {
+          id, type: "number", inputmode: "numeric", min: "0", value: "0", "data-hands": value,
+        }),
+      ]);
+    });
+    const form = el("form", { class: "hands-form", "data-poll-id": String(poll.id) }, [
+      el("fieldset", {}, [el("legend", { text: P.hands_legend }), ...fields]),
+      el("button", { type: "submit", class: "button danger", text: P.hands_close }),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!window.confirm(P.hands_confirm)) return;
+      const hands = {};
+      form.querySelectorAll("[data-hands]").forEach((input) => {
+        hands[input.dataset.hands] = Number.parseInt(input.value || "0", 10);
+      });
+      live.send("poll_close", { poll_id: poll.id, hands });
+    });
+    return form;
+  }
+
   function ballotsFor(poll) {
+    if (poll.show_of_hands) return [el("p", { class: "muted", text: P.hands_in_room })];
     const choices = mine[String(poll.id)];
     if (!mineFetched || choices === undefined) return [];
     if (!choices.length) return [el("p", { class: "muted", text: P.not_voting })];
@@ -602,11 +634,16 @@
       el("div", { class: "poll-progress-box" }, [parts.progressText, parts.progressBar]),
       parts.staff, parts.ballots, parts.result, parts.link,
     ]);
-    if (live.canRun && !live.projector) {
+    if (live.canRun && !live.projector && poll.show_of_hands) {
+      parts.staff.appendChild(handsForm(poll));
+    } else if (live.canRun && !live.projector) {
       parts.staff.appendChild(el("button", {
         type: "button", class: "button danger", text: P.close_poll,
         "data-poll-action": "close", "data-poll-id": String(poll.id), "aria-label": `${P.close_poll}: ${poll.title}`,
       }));
+      if (pollUrl && !poll.secret) {
+        parts.staff.appendChild(el("a", { class: "button", href: `${pollUrl}/${poll.id}#on-behalf`, text: P.on_behalf }));
+      }
     }
     if (pollUrl && !live.projector) {
       parts.link.appendChild(el("a", { href: `${pollUrl}/${poll.id}`, text: P.full_record }));
