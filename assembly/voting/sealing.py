@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -47,7 +48,11 @@ class SealBroken(DomainError):
 
 def _key(poll_id: int) -> bytes:
     secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
+    return _derive(secret.encode() if isinstance(secret, str) else secret, poll_id)
+
+
+@lru_cache(maxsize=64)  # a burst of ballots in one poll derives its key once
+def _derive(secret: bytes, poll_id: int) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(),
         length=32,
