@@ -69,9 +69,9 @@ def _burst(client: LiveClient, payloads: list[dict], timeout: float = 20.0) -> l
 
 @pytest.fixture
 def voting_meeting(make_user, make_org, make_meeting, make_poll, live_client):
-    """A live meeting with a facilitator and twelve members present, a closed and an open poll."""
+    """A live meeting with a facilitator and forty members present, and a closed poll."""
     facilitator = make_user(name="Facilitadora")
-    members = [make_user(name=f"Socia {n}") for n in range(12)]
+    members = [make_user(name=f"Socia {n}") for n in range(40)]
     org = make_org(members={facilitator: "facilitator", **{m: "member" for m in members}})
     meeting = make_meeting(org)
     chair = live_client(facilitator, meeting)
