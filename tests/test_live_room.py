@@ -6,7 +6,7 @@
 import pytest
 
 from assembly.extensions import db
-from assembly.meetings.models import Attendance, FloorRequest, Meeting, Proxy
+from assembly.meetings.models import Attendance, FloorRequest, Meeting, MeetingKind, Proxy
 
 
 def last(sock, name):
@@ -404,8 +404,127 @@ def test_network_plenary_quorum_counts_represented_organisations(
             },
             callback=True,
         ),
-        "no_proxies_in_plenary",
+        "no_proxies_in_network",
     )
+
+
+@pytest.fixture
+def network(app, make_user, make_org):
+    """A network (its coordinator a facilitator of it) of three co-ops, one delegate each."""
+    from assembly.accounts.models import User
+    from assembly.organisations.models import Organisation
+    from assembly.organisations.service import add_to_network, name_delegate
+
+    coordinator = make_user(name="Rosa")
+    staff = make_user(name="Técnica de la red")
+    network = make_org("RCC", "network", members={coordinator: "facilitator", staff: "member"})
+    delegates = {}
+    for name in ("Surco", "Tiluchis", "Servicoop"):
+        delegates[name] = make_user(name=f"Delegada de {name}")
+        co_op = make_org(name, members={delegates[name]: "admin"})
+        with app.app_context():
+            link = add_to_network(
+                db.session.get(Organisation, network.id), db.session.get(Organisation, co_op.id)
+            )
+            name_delegate(link, db.session.get(User, delegates[name].id))
+            db.session.commit()
+    return network, coordinator, staff, delegates
+
+
+@pytest.mark.parametrize("kind", [k.value for k in MeetingKind])
+def test_every_meeting_of_a_network_counts_the_organisations_its_delegates_represent(
+    network, make_meeting, socket_for, kind
+):
+    org, coordinator, staff, delegates = network
+    meeting = make_meeting(org, kind=kind)
+    fac = socket_for(coordinator)
+    fac.emit("join", {"meeting_id": meeting.id}, callback=True)
+    ok(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
+    # The network's own people are in the room, but they represent no member organisation.
+    ok(fac.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ok(socket_for(staff).emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    quorum = last(fac, "state")["attendance"]
+    assert quorum["basis"] == "organisations"
+    assert (quorum["eligible"], quorum["present"], quorum["represented"], quorum["met"]) == (
+        3,
+        2,
+        0,
+        False,
+    )
+    for name in ("Surco", "Tiluchis"):
+        ok(socket_for(delegates[name]).emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    quorum = last(fac, "state")["attendance"]
+    assert (quorum["present"], quorum["represented"], quorum["required"], quorum["met"]) == (
+        4,
+        2,
+        2,
+        True,
+    )
+    # Organisations are represented by their delegates: nobody holds another's proxy.
+    refused(
+        fac.emit(
+            "proxy_grant",
+            {
+                "meeting_id": meeting.id,
+                "grantor_id": delegates["Servicoop"].id,
+                "holder_id": delegates["Surco"].id,
+            },
+            callback=True,
+        ),
+        "no_proxies_in_network",
+    )
+    assert last(fac, "state")["attendance"]["proxies"] == 0
+
+
+@pytest.mark.parametrize("kind", [k.value for k in MeetingKind if k != MeetingKind.PLENARY])
+def test_a_co_operatives_meetings_count_members_and_proxies(coop, make_meeting, socket_for, kind):
+    org, people = coop
+    meeting = make_meeting(org, kind=kind)
+    fac = socket_for(people["facilitator"])
+    fac.emit("join", {"meeting_id": meeting.id}, callback=True)
+    ok(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
+    ok(fac.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ok(
+        fac.emit(
+            "proxy_grant",
+            {
+                "meeting_id": meeting.id,
+                "grantor_id": people["member"].id,
+                "holder_id": people["facilitator"].id,
+            },
+            callback=True,
+        )
+    )
+    quorum = last(fac, "state")["attendance"]
+    assert quorum["basis"] == "members"
+    assert (quorum["eligible"], quorum["represented"], quorum["met"]) == (4, 2, True)
+
+
+@pytest.mark.parametrize("kind", ["network_plenary", "problematisation_workshop"])
+def test_the_room_of_a_network_offers_no_proxy_controls(network, make_meeting, app, kind):
+    org, coordinator, _staff, delegates = network
+    meeting = make_meeting(org, kind=kind)
+    staff_page = page_of(app, org, meeting, coordinator)
+    assert 'data-list="roster"' in staff_page  # the staff's attendance list is there
+    for page in (staff_page, page_of(app, org, meeting, delegates["Surco"])):
+        assert 'data-list="queue"' in page  # the room itself
+        for control in ('data-form="proxy_self"', 'data-form="proxy_grant"', "proxy_revoke"):
+            assert control not in page, control
+
+
+def page_of(app, org, meeting, person) -> str:
+    client = app.test_client()
+    client.login(person.email)
+    return client.get(f"/o/{org.slug}/meetings/{meeting.id}/live").get_data(as_text=True)
+
+
+def test_the_room_of_a_co_operative_offers_proxies_to_members_and_staff(coop, make_meeting, app):
+    org, people = coop
+    meeting = make_meeting(org)
+    member = page_of(app, org, meeting, people["member"])
+    assert 'data-form="proxy_self"' in member and 'data-form="proxy_grant"' not in member
+    staff = page_of(app, org, meeting, people["facilitator"])
+    assert 'data-form="proxy_self"' in staff and 'data-form="proxy_grant"' in staff
 
 
 def test_speakers_list_first_come_first_served_with_points_of_order_first(

@@ -24,7 +24,6 @@ from assembly.meetings.models import (
     FloorRequest,
     FloorStatus,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     Proxy,
     SpeakerPolicy,
@@ -164,19 +163,18 @@ def timer(meeting: Meeting, action: str) -> None:
 # --- who may be in the room -------------------------------------------------------------------
 
 
-def is_plenary(meeting: Meeting) -> bool:
-    return meeting.kind == MeetingKind.PLENARY and meeting.organisation.is_network
+def by_organisations(meeting: Meeting) -> bool:
+    """In a network, whatever the kind of meeting, its participants are the delegates of its
+    member organisations: the quorum counts organisations represented, and no one holds
+    another's proxy (an organisation is represented by any of its delegates instead)."""
+    return meeting.organisation.is_network
 
 
-def participants_query(meeting: Meeting):
-    """Ids of the people who may take part: members, and in a network its delegates."""
-    members = select(Membership.user_id).where(
-        Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
-    )
-    if not meeting.organisation.is_network:
-        return members
-    delegates = (
-        select(Delegate.user_id)
+def _delegations(meeting: Meeting, *columns):
+    """The network's active delegates (still members of the organisation they represent)."""
+    return (
+        select(*columns)
+        .select_from(Delegate)
         .join(NetworkMembership, Delegate.network_membership_id == NetworkMembership.id)
         .join(
             Membership,
@@ -190,7 +188,16 @@ def participants_query(meeting: Meeting):
             Membership.left_at.is_(None),
         )
     )
-    return members.union(delegates)
+
+
+def participants_query(meeting: Meeting):
+    """Ids of the people who may take part: members, and in a network its delegates."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
+    )
+    if not meeting.organisation.is_network:
+        return members
+    return members.union(_delegations(meeting, Delegate.user_id))
 
 
 def _may_take_part(meeting: Meeting, user: User) -> bool:
@@ -279,10 +286,13 @@ def active_proxies(meeting: Meeting, *, grantor_id=None, holder_id=None) -> list
 def grant_proxy(meeting: Meeting, grantor: User, holder: User, *, by: User) -> Proxy:
     """The absent `grantor` is represented by the present `holder` in this meeting."""
     _require_live(meeting)
-    if is_plenary(meeting):
+    if by_organisations(meeting):
         raise _error(
-            "no_proxies_in_plenary",
-            lazy_gettext("In a network plenary organisations are represented by their delegates."),
+            "no_proxies_in_network",
+            lazy_gettext(
+                "In a network, member organisations are represented by their delegates: "
+                "there are no proxies."
+            ),
         )
     if grantor.id == holder.id:
         raise _error("proxy_to_self", lazy_gettext("Nobody can hold their own proxy."))
@@ -341,15 +351,16 @@ def revoke_proxy(meeting: Meeting, grantor: User) -> None:
 def quorum(meeting: Meeting) -> dict:
     """Who is represented against the organisation's rule.
 
-    Ordinary meetings count present members plus the proxies they hold; a network plenary
-    counts member organisations with at least one delegate present.
+    A co-operative's meetings count present members plus the proxies they hold; every meeting
+    of a network (plenary, workshop or any other) counts member organisations with at least one
+    delegate present, whoever else (the network's own staff) is in the room.
     """
     percent = meeting.organisation.quorum_percent
     present_ids = select(Attendance.user_id).where(
         Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None)
     )
     present = db.session.scalar(select(func.count()).select_from(present_ids.subquery()))
-    if is_plenary(meeting):
+    if by_organisations(meeting):
         eligible = db.session.scalar(
             select(func.count(NetworkMembership.id)).where(
                 NetworkMembership.network_id == meeting.organisation_id,
@@ -357,13 +368,8 @@ def quorum(meeting: Meeting) -> dict:
             )
         )
         represented = db.session.scalar(
-            select(func.count(func.distinct(NetworkMembership.member_id)))
-            .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
-            .where(
-                NetworkMembership.network_id == meeting.organisation_id,
-                NetworkMembership.left_at.is_(None),
-                Delegate.ended_at.is_(None),
-                Delegate.user_id.in_(present_ids),
+            _delegations(meeting, func.count(func.distinct(NetworkMembership.member_id))).where(
+                Delegate.user_id.in_(present_ids)
             )
         )
         proxies, basis = 0, "organisations"
