@@ -142,9 +142,6 @@ def test_check_in_records_punctuality(coop, make_meeting, socket_for, app):
     assert ack["you"]["present"] is True
     assert ack["you"]["minutes_late"] == 12
     assert last(member, "state")["attendance"]["present"] == 1
-    refused(
-        member.emit("check_in", {"meeting_id": meeting.id}, callback=True), "already_checked_in"
-    )
     ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
     ok(member.emit("check_in", {"meeting_id": meeting.id, "method": "qr"}, callback=True))
     with app.app_context():
@@ -559,10 +556,6 @@ def test_speakers_list_first_come_first_served_with_points_of_order_first(
         )
     )
     refused(
-        socks["member"].emit("floor_request", {"meeting_id": meeting.id}, callback=True),
-        "already_waiting",
-    )
-    refused(
         socks["member"].emit(
             "floor_request", {"meeting_id": meeting.id, "kind": "shout"}, callback=True
         ),
@@ -575,8 +568,9 @@ def test_speakers_list_first_come_first_served_with_points_of_order_first(
     floor = last(socks["member"], "state")["floor"]
     assert floor["speaking"]["user_id"] == people["admin"].id and floor["speaking"]["started_at"]
     ok(socks["secretary"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    # The admin, called to speak, is no longer waiting: withdrawing is refused.
     refused(
-        socks["secretary"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True),
+        socks["admin"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True),
         "not_waiting",
     )
     ok(fac.emit("floor_next", {"meeting_id": meeting.id}, callback=True))
@@ -687,3 +681,88 @@ def test_drafts_are_invisible_to_members(coop, make_meeting, socket_for):
     fac = socket_for(people["facilitator"])
     ok(fac.emit("join", {"meeting_id": meeting.id}, callback=True))
     refused(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True), "not_convened")
+
+
+def states_received(sock) -> int:
+    """How many room states `sock` has been sent so far (and remembers the latest of each)."""
+    latest = sock.__dict__.setdefault("_latest", {})
+    count = sock.__dict__.setdefault("_states", 0)
+    for event in sock.get_received():
+        latest[event["name"]] = event["args"][0]
+        count += event["name"] == "state"
+    sock.__dict__["_states"] = count
+    return count
+
+
+def test_checking_in_again_is_answered_as_success_and_changes_nothing(room, app):
+    meeting, people, facilitator, member = room
+    start(room)
+    first = ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    assert first["you"]["present"] is True and "already" not in first
+    before = states_received(facilitator)
+    again = ok(member.emit("check_in", {"meeting_id": meeting.id, "method": "qr"}, callback=True))
+    assert again["already"] is True and again["version"] == first["version"]
+    assert again["you"] == first["you"]
+    # Staff marking her present when she already is: done, nothing changes either.
+    staff = ok(
+        facilitator.emit(
+            "check_in", {"meeting_id": meeting.id, "user_id": people["member"].id}, callback=True
+        )
+    )
+    assert staff["already"] is True and staff["version"] == first["version"]
+    assert states_received(facilitator) == before  # no new state for anyone
+    with app.app_context():
+        records = db.session.scalars(db.select(Attendance)).all()
+        assert [(r.user_id, r.method) for r in records] == [(people["member"].id, "self")]
+        assert db.session.get(Meeting, meeting.id).version == first["version"]
+
+
+def test_leaving_again_is_success_but_leaving_without_arriving_is_refused(room):
+    meeting, _people, _facilitator, member = room
+    start(room)
+    refused(member.emit("check_out", {"meeting_id": meeting.id}, callback=True), "not_checked_in")
+    ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    left = ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
+    again = ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
+    assert again["already"] is True and again["version"] == left["version"]
+    assert last(member, "you")["present"] is False
+
+
+def test_asking_for_the_floor_again_is_success_with_the_same_request(room, app):
+    meeting, people, facilitator, member = room
+    start(room)
+    ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ask = {"meeting_id": meeting.id, "kind": "contribution"}
+    first = ok(member.emit("floor_request", ask, callback=True))
+    again = ok(member.emit("floor_request", ask, callback=True))
+    assert again["already"] is True
+    assert (again["request_id"], again["version"]) == (first["request_id"], first["version"])
+    assert [q["user_id"] for q in last(facilitator, "state")["floor"]["queue"]] == [
+        people["member"].id
+    ]
+    # Asking for something else while waiting is a real conflict: one request per person.
+    refused(
+        member.emit(
+            "floor_request", {"meeting_id": meeting.id, "kind": "point_of_order"}, callback=True
+        ),
+        "already_waiting",
+    )
+    withdrawn = ok(member.emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    again = ok(member.emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    assert again["already"] is True and again["version"] == withdrawn["version"]
+    with app.app_context():
+        statuses = db.session.scalars(db.select(FloorRequest.status)).all()
+        assert statuses == ["withdrawn"]
+
+
+def test_staff_checking_someone_in_get_no_you_of_that_person(room):
+    meeting, people, facilitator, _member = room
+    start(room)
+    ack = ok(
+        facilitator.emit(
+            "check_in", {"meeting_id": meeting.id, "user_id": people["member"].id}, callback=True
+        )
+    )
+    assert "you" not in ack  # `you` is always the sender's own situation
+    own = ok(facilitator.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    assert own["you"]["user_id"] == people["facilitator"].id
