@@ -142,10 +142,14 @@
     bind("speaker-limit", clock(state.meeting.speaking_limit_seconds));
     const queue = $('[data-list="queue"]');
     if (queue) {
-      const items = floor.queue.map((q) => el("li", {
+      // The projector shows the next few and how many more: the list must fit its screen.
+      const first = Number(queue.dataset.showFirst || 0);
+      const cut = first && floor.queue.length > first + 1;
+      const items = (cut ? floor.queue.slice(0, first) : floor.queue).map((q) => el("li", {
         class: q.kind === "point_of_order" ? "point-of-order" : "",
         text: `${q.name} · ${T.kinds[q.kind]}`,
       }));
+      if (cut) items.push(el("li", { class: "more", text: fmt(T.more_waiting, { count: floor.queue.length - first }) }));
       queue.replaceChildren(...(items.length ? items : [el("li", { class: "muted empty", text: T.queue_empty })]));
     }
     if (!me) return;
@@ -214,7 +218,13 @@
 
   function render() {
     if (!state) return;
-    bind("status", T.status[state.meeting.status]);
+    const status = state.meeting.status;
+    bind("status", T.status[status]);
+    // Parts of a screen that belong to some moments only (the projector's check-in code, ...).
+    root.dataset.status = status;
+    // As polls.js decides: the projector shows the poll being voted, or else the latest result.
+    root.dataset.polls = (state.polls || []).some((p) => p.status === "open" || p.status === "closed") ? "shown" : "none";
+    $$("[data-show-when]").forEach((n) => { n.hidden = !n.dataset.showWhen.split(" ").includes(status); });
     const live = state.meeting.status === "live";
     show('[data-action="meeting_start"]', state.meeting.status === "convened");
     show('.controls [data-action="item_next"], .controls [data-action="timer"], [data-action="meeting_end"]', live);
