@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import time, timedelta
 
 from flask import (
@@ -47,6 +48,7 @@ from assembly.meetings.models import (
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise_meeting, can, can_in_meeting
+from assembly.proposals import service as proposals_service
 
 bp = Blueprint("meetings", __name__)
 
@@ -259,6 +261,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         "organisation": organisation,
         "meeting": meeting,
         "plan": plan,
+        **_agenda_proposals(meeting, plan),
         "item_minutes": service.item_minutes,
         "can_prepare": prepare,
         "can_run": can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
@@ -325,13 +328,22 @@ def ics(slug: str, meeting_id: int):
 @login_required
 def printable(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
+    plan = service.agenda_plan(meeting)
     return render_template(
         "meetings/print.html",
         organisation=meeting.organisation,
         meeting=meeting,
-        plan=service.agenda_plan(meeting),
+        plan=plan,
         item_minutes=service.item_minutes,
+        **_agenda_proposals(meeting, plan),
     )
+
+
+def _agenda_proposals(meeting: Meeting, plan) -> dict:
+    """The proposals scheduled on the meeting: under their agenda item, or on their own."""
+    shown = [entry.id for item, children in plan.tree for entry in (item, *children)]
+    by_item, unplaced = proposals_service.on_agenda(meeting, shown)
+    return {"agenda_proposals": defaultdict(list, by_item), "other_proposals": unplaced}
 
 
 # --- agenda items ----------------------------------------------------------------------------
