@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import time, timedelta
 
@@ -273,6 +274,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         "my_proposals": service.proposals_by(meeting, current_user),
         "confirm": ConfirmForm(),
         "States": AgendaItemState,
+        "focus": _focus(),
     }
     context["proposal_form"] = forms.get("proposal_form") or ProposalForm(prefix="proposal")
     if prepare:
@@ -293,6 +295,15 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
             "room.projector", token=meeting.projector_token, _external=True
         )
     return render_template("meetings/detail.html", **context), status
+
+
+_FOCUS = re.compile(r"move-(up|down)-[0-9]+")
+
+
+def _focus() -> str:
+    """The agenda button to focus on arrival (after a move without the script), if any."""
+    focus = request.args.get("focus", "")
+    return focus if _FOCUS.fullmatch(focus) else ""
 
 
 def _date(meeting: Meeting) -> str:
@@ -441,9 +452,14 @@ def move_item(slug: str, meeting_id: int, item_id: int, direction: str):
     if direction not in offsets:
         abort(404)
     require_confirmation()
+    # Back with the focus on the button pressed, so the keyboard can press it again (an anchor
+    # in the address would stop the browser from focusing it).
+    focus = f"move-{direction}-{item.id}"
     return carry_out(
         lambda: service.move_item(item, offsets[direction]),
-        to=_detail_url(meeting, f"item-{item.id}"),
+        to=url_for(
+            "meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id, focus=focus
+        ),
         refused_to=_detail_url(meeting),
     )
 
