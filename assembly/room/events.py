@@ -154,15 +154,15 @@ def timer(payload: dict):
 def check_in(payload: dict):
     meeting = _meeting(payload, Action.TAKE_PART)
     person = _person(payload, "user_id", meeting, Action.RECORD_ATTENDANCE)
-    self_ = person.id == current_user.id
-    if self_:
+    own = person.id == current_user.id
+    if own:
         method = CheckInMethod(choice_field(payload, "method", ("self", "qr"), "self"))
     else:
         method = CheckInMethod.FACILITATOR
     _record, already = service.check_in(meeting, person, by=current_user, method=method)
     answer = _unchanged(meeting) if already else _changed(meeting, person)
     # `you` is the sender's own situation: staff checking someone else in get the roster.
-    return {**answer, "you": service.personal_state(meeting, person)} if self_ else answer
+    return {**answer, "you": service.personal_state(meeting, person)} if own else answer
 
 
 @live_event("check_out")
