@@ -117,6 +117,10 @@ def make_app(database_url, _schema):
     yield factory
     if apps:
         empty_all_tables(apps[0])
+    for app in apps:  # close its pooled connections now: test runs share the server's limit
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@
 import pytest
 
 from assembly.extensions import db
-from assembly.meetings.models import Attendance, FloorRequest, Meeting, Proxy
+from assembly.meetings.models import Attendance, FloorRequest, Meeting, MeetingKind, Proxy
 
 
 def last(sock, name):
@@ -142,9 +142,6 @@ def test_check_in_records_punctuality(coop, make_meeting, socket_for, app):
     assert ack["you"]["present"] is True
     assert ack["you"]["minutes_late"] == 12
     assert last(member, "state")["attendance"]["present"] == 1
-    refused(
-        member.emit("check_in", {"meeting_id": meeting.id}, callback=True), "already_checked_in"
-    )
     ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
     ok(member.emit("check_in", {"meeting_id": meeting.id, "method": "qr"}, callback=True))
     with app.app_context():
@@ -404,8 +401,127 @@ def test_network_plenary_quorum_counts_represented_organisations(
             },
             callback=True,
         ),
-        "no_proxies_in_plenary",
+        "no_proxies_in_network",
     )
+
+
+@pytest.fixture
+def network(app, make_user, make_org):
+    """A network (its coordinator a facilitator of it) of three co-ops, one delegate each."""
+    from assembly.accounts.models import User
+    from assembly.organisations.models import Organisation
+    from assembly.organisations.service import add_to_network, name_delegate
+
+    coordinator = make_user(name="Rosa")
+    staff = make_user(name="Técnica de la red")
+    network = make_org("RCC", "network", members={coordinator: "facilitator", staff: "member"})
+    delegates = {}
+    for name in ("Surco", "Tiluchis", "Servicoop"):
+        delegates[name] = make_user(name=f"Delegada de {name}")
+        co_op = make_org(name, members={delegates[name]: "admin"})
+        with app.app_context():
+            link = add_to_network(
+                db.session.get(Organisation, network.id), db.session.get(Organisation, co_op.id)
+            )
+            name_delegate(link, db.session.get(User, delegates[name].id))
+            db.session.commit()
+    return network, coordinator, staff, delegates
+
+
+@pytest.mark.parametrize("kind", [k.value for k in MeetingKind])
+def test_every_meeting_of_a_network_counts_the_organisations_its_delegates_represent(
+    network, make_meeting, socket_for, kind
+):
+    org, coordinator, staff, delegates = network
+    meeting = make_meeting(org, kind=kind)
+    fac = socket_for(coordinator)
+    fac.emit("join", {"meeting_id": meeting.id}, callback=True)
+    ok(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
+    # The network's own people are in the room, but they represent no member organisation.
+    ok(fac.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ok(socket_for(staff).emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    quorum = last(fac, "state")["attendance"]
+    assert quorum["basis"] == "organisations"
+    assert (quorum["eligible"], quorum["present"], quorum["represented"], quorum["met"]) == (
+        3,
+        2,
+        0,
+        False,
+    )
+    for name in ("Surco", "Tiluchis"):
+        ok(socket_for(delegates[name]).emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    quorum = last(fac, "state")["attendance"]
+    assert (quorum["present"], quorum["represented"], quorum["required"], quorum["met"]) == (
+        4,
+        2,
+        2,
+        True,
+    )
+    # Organisations are represented by their delegates: nobody holds another's proxy.
+    refused(
+        fac.emit(
+            "proxy_grant",
+            {
+                "meeting_id": meeting.id,
+                "grantor_id": delegates["Servicoop"].id,
+                "holder_id": delegates["Surco"].id,
+            },
+            callback=True,
+        ),
+        "no_proxies_in_network",
+    )
+    assert last(fac, "state")["attendance"]["proxies"] == 0
+
+
+@pytest.mark.parametrize("kind", [k.value for k in MeetingKind if k != MeetingKind.PLENARY])
+def test_a_co_operatives_meetings_count_members_and_proxies(coop, make_meeting, socket_for, kind):
+    org, people = coop
+    meeting = make_meeting(org, kind=kind)
+    fac = socket_for(people["facilitator"])
+    fac.emit("join", {"meeting_id": meeting.id}, callback=True)
+    ok(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True))
+    ok(fac.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ok(
+        fac.emit(
+            "proxy_grant",
+            {
+                "meeting_id": meeting.id,
+                "grantor_id": people["member"].id,
+                "holder_id": people["facilitator"].id,
+            },
+            callback=True,
+        )
+    )
+    quorum = last(fac, "state")["attendance"]
+    assert quorum["basis"] == "members"
+    assert (quorum["eligible"], quorum["represented"], quorum["met"]) == (4, 2, True)
+
+
+@pytest.mark.parametrize("kind", ["network_plenary", "problematisation_workshop"])
+def test_the_room_of_a_network_offers_no_proxy_controls(network, make_meeting, app, kind):
+    org, coordinator, _staff, delegates = network
+    meeting = make_meeting(org, kind=kind)
+    staff_page = page_of(app, org, meeting, coordinator)
+    assert 'data-list="roster"' in staff_page  # the staff's attendance list is there
+    for page in (staff_page, page_of(app, org, meeting, delegates["Surco"])):
+        assert 'data-list="queue"' in page  # the room itself
+        for control in ('data-form="proxy_self"', 'data-form="proxy_grant"', "proxy_revoke"):
+            assert control not in page, control
+
+
+def page_of(app, org, meeting, person) -> str:
+    client = app.test_client()
+    client.login(person.email)
+    return client.get(f"/o/{org.slug}/meetings/{meeting.id}/live").get_data(as_text=True)
+
+
+def test_the_room_of_a_co_operative_offers_proxies_to_members_and_staff(coop, make_meeting, app):
+    org, people = coop
+    meeting = make_meeting(org)
+    member = page_of(app, org, meeting, people["member"])
+    assert 'data-form="proxy_self"' in member and 'data-form="proxy_grant"' not in member
+    staff = page_of(app, org, meeting, people["facilitator"])
+    assert 'data-form="proxy_self"' in staff and 'data-form="proxy_grant"' in staff
 
 
 def test_speakers_list_first_come_first_served_with_points_of_order_first(
@@ -440,10 +556,6 @@ def test_speakers_list_first_come_first_served_with_points_of_order_first(
         )
     )
     refused(
-        socks["member"].emit("floor_request", {"meeting_id": meeting.id}, callback=True),
-        "already_waiting",
-    )
-    refused(
         socks["member"].emit(
             "floor_request", {"meeting_id": meeting.id, "kind": "shout"}, callback=True
         ),
@@ -456,8 +568,9 @@ def test_speakers_list_first_come_first_served_with_points_of_order_first(
     floor = last(socks["member"], "state")["floor"]
     assert floor["speaking"]["user_id"] == people["admin"].id and floor["speaking"]["started_at"]
     ok(socks["secretary"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    # The admin, called to speak, is no longer waiting: withdrawing is refused.
     refused(
-        socks["secretary"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True),
+        socks["admin"].emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True),
         "not_waiting",
     )
     ok(fac.emit("floor_next", {"meeting_id": meeting.id}, callback=True))
@@ -568,3 +681,88 @@ def test_drafts_are_invisible_to_members(coop, make_meeting, socket_for):
     fac = socket_for(people["facilitator"])
     ok(fac.emit("join", {"meeting_id": meeting.id}, callback=True))
     refused(fac.emit("meeting_start", {"meeting_id": meeting.id}, callback=True), "not_convened")
+
+
+def states_received(sock) -> int:
+    """How many room states `sock` has been sent so far (and remembers the latest of each)."""
+    latest = sock.__dict__.setdefault("_latest", {})
+    count = sock.__dict__.setdefault("_states", 0)
+    for event in sock.get_received():
+        latest[event["name"]] = event["args"][0]
+        count += event["name"] == "state"
+    sock.__dict__["_states"] = count
+    return count
+
+
+def test_checking_in_again_is_answered_as_success_and_changes_nothing(room, app):
+    meeting, people, facilitator, member = room
+    start(room)
+    first = ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    assert first["you"]["present"] is True and "already" not in first
+    before = states_received(facilitator)
+    again = ok(member.emit("check_in", {"meeting_id": meeting.id, "method": "qr"}, callback=True))
+    assert again["already"] is True and again["version"] == first["version"]
+    assert again["you"] == first["you"]
+    # Staff marking her present when she already is: done, nothing changes either.
+    staff = ok(
+        facilitator.emit(
+            "check_in", {"meeting_id": meeting.id, "user_id": people["member"].id}, callback=True
+        )
+    )
+    assert staff["already"] is True and staff["version"] == first["version"]
+    assert states_received(facilitator) == before  # no new state for anyone
+    with app.app_context():
+        records = db.session.scalars(db.select(Attendance)).all()
+        assert [(r.user_id, r.method) for r in records] == [(people["member"].id, "self")]
+        assert db.session.get(Meeting, meeting.id).version == first["version"]
+
+
+def test_leaving_again_is_success_but_leaving_without_arriving_is_refused(room):
+    meeting, _people, _facilitator, member = room
+    start(room)
+    refused(member.emit("check_out", {"meeting_id": meeting.id}, callback=True), "not_checked_in")
+    ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    left = ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
+    again = ok(member.emit("check_out", {"meeting_id": meeting.id}, callback=True))
+    assert again["already"] is True and again["version"] == left["version"]
+    assert last(member, "you")["present"] is False
+
+
+def test_asking_for_the_floor_again_is_success_with_the_same_request(room, app):
+    meeting, people, facilitator, member = room
+    start(room)
+    ok(member.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    ask = {"meeting_id": meeting.id, "kind": "contribution"}
+    first = ok(member.emit("floor_request", ask, callback=True))
+    again = ok(member.emit("floor_request", ask, callback=True))
+    assert again["already"] is True
+    assert (again["request_id"], again["version"]) == (first["request_id"], first["version"])
+    assert [q["user_id"] for q in last(facilitator, "state")["floor"]["queue"]] == [
+        people["member"].id
+    ]
+    # Asking for something else while waiting is a real conflict: one request per person.
+    refused(
+        member.emit(
+            "floor_request", {"meeting_id": meeting.id, "kind": "point_of_order"}, callback=True
+        ),
+        "already_waiting",
+    )
+    withdrawn = ok(member.emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    again = ok(member.emit("floor_withdraw", {"meeting_id": meeting.id}, callback=True))
+    assert again["already"] is True and again["version"] == withdrawn["version"]
+    with app.app_context():
+        statuses = db.session.scalars(db.select(FloorRequest.status)).all()
+        assert statuses == ["withdrawn"]
+
+
+def test_staff_checking_someone_in_get_no_you_of_that_person(room):
+    meeting, people, facilitator, _member = room
+    start(room)
+    ack = ok(
+        facilitator.emit(
+            "check_in", {"meeting_id": meeting.id, "user_id": people["member"].id}, callback=True
+        )
+    )
+    assert "you" not in ack  # `you` is always the sender's own situation
+    own = ok(facilitator.emit("check_in", {"meeting_id": meeting.id}, callback=True))
+    assert own["you"]["user_id"] == people["facilitator"].id

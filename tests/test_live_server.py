@@ -2,6 +2,7 @@
 
 import itertools
 import socket
+import threading
 import time
 import uuid
 
@@ -244,3 +245,46 @@ def test_updates_are_paced_by_the_size_of_the_room_but_results_are_not(
         assert time.monotonic() - asked < 1.0
     finally:
         server.stop()
+
+
+def test_a_double_tap_is_answered_as_success_twice_and_done_once(meeting_room, live_client):
+    """Two identical emits at once (a double tap on a phone): both are answered as success, one
+    of them saying it found the thing already done; the room changes once."""
+    meeting, people = meeting_room
+    facilitator = live_client(people["facilitator"], meeting)
+    member = live_client(people["member"], meeting)
+    assert facilitator.call("meeting_start")["ok"]
+    member.wait_for(live)
+
+    def twice(event: str, **payload) -> list[dict]:
+        acks, done = [], threading.Event()
+
+        def answered(ack):
+            acks.append(ack)
+            if len(acks) == 2:
+                done.set()
+
+        for _ in range(2):
+            member.sio.emit(event, {"meeting_id": meeting.id, **payload}, callback=answered)
+        assert done.wait(10), f"{event}: {acks}"
+        assert all(ack["ok"] for ack in acks), acks
+        assert sorted(bool(ack.get("already")) for ack in acks) == [False, True], acks
+        assert acks[0]["version"] == acks[1]["version"], acks
+        return acks
+
+    for _round in range(5):
+        acks = twice("check_in")
+        assert all(ack["you"]["present"] for ack in acks)
+        state = facilitator.wait_for(
+            lambda s, v=acks[0]["version"]: s["state"]["version"] >= v, what="the check-in"
+        )["state"]
+        assert state["attendance"]["present"] == 1
+        acks = twice("floor_request", kind="contribution")
+        assert acks[0]["request_id"] == acks[1]["request_id"]
+        state = facilitator.wait_for(
+            lambda s, v=acks[0]["version"]: s["state"]["version"] >= v, what="the request"
+        )["state"]
+        assert [q["user_id"] for q in state["floor"]["queue"]] == [people["member"].id]
+        twice("floor_withdraw")
+        twice("check_out")
+    assert facilitator.wait_for(lambda s: s["state"]["attendance"]["present"] == 0)

@@ -440,7 +440,8 @@ def test_move_up_and_down_buttons(app, client, facilitator, make_meeting):
     base = f"/o/{org.slug}/meetings/{meeting.id}"
     c = item_id(app, meeting.id, "C")
     response = client.post_form(f"{base}/items/{c}/move/up")
-    assert response.status_code == 302 and response.location.endswith(f"#item-{c}")
+    # Back to the page focused on the button pressed (an anchor would stop that: no anchor).
+    assert response.status_code == 302 and response.location.endswith(f"?focus=move-up-{c}")
     assert top_titles(app, meeting.id) == ["A", "C", "B"]
     client.post_form(f"{base}/items/{c}/move/up")
     client.post_form(f"{base}/items/{c}/move/up")  # already first: nothing moves
@@ -1207,3 +1208,22 @@ def test_with_a_mail_server_convening_also_mails_each_person_in_their_language(
     with app.app_context():
         sent = db.session.scalars(select(OutboxMessage)).all()
         assert len(sent) == 2 and all(m.sent_at is not None for m in sent)
+
+
+def test_a_move_comes_back_focused_on_the_button_pressed(app, client, facilitator, make_meeting):
+    """Without the script: the ↑/↓ button pressed is focused again (the other one at the edge)."""
+    org, _people = facilitator
+    meeting = make_meeting(org, status="draft", items=("Apertura", "Informe", "Retiros"))
+    base = f"/o/{org.slug}/meetings/{meeting.id}"
+    retiros = item_id(app, meeting.id, "Retiros")
+    response = client.post_form(f"{base}/items/{retiros}/move/up")
+    assert response.location == f"{base}/?focus=move-up-{retiros}"
+    page = client.get(response.location).get_data(as_text=True)
+    assert page.count("autofocus") == 1
+    assert 'aria-label="Subir: Retiros" autofocus' in page
+    response = client.post_form(f"{base}/items/{retiros}/move/up")  # now first: ↑ is hidden
+    page = client.get(response.location).get_data(as_text=True)
+    assert page.count("autofocus") == 1 and 'aria-label="Bajar: Retiros" autofocus' in page
+    for junk in ("move-up-x", "<script>", f"move-sideways-{retiros}"):
+        page = client.get(f"{base}/", query_string={"focus": junk}).get_data(as_text=True)
+        assert "autofocus" not in page

@@ -107,3 +107,56 @@ def test_the_buttons_reorder_without_javascript(app, served, chromium, coop, mak
     expect(titles.first).to_have_text("Retiros")
     assert titles.all_inner_texts() == ["Retiros", "Apertura", "Informe"]
     assert _order(app, meeting.id) == ["Retiros", "Apertura", "Informe"]
+
+
+def _tab_to(page, locator, presses: int = 200) -> None:
+    """Move the focus to `locator` the way a keyboard user does: Tab, Tab, Tab..."""
+    for _ in range(presses):
+        if locator.evaluate("(node) => node === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail("the keyboard never reached the button")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-script", "without-script"])
+def test_the_keyboard_moves_an_item_up_twice_without_losing_the_focus(
+    app, served, chromium, coop, make_meeting, javascript
+):
+    from playwright.sync_api import expect
+
+    org, people = coop
+    meeting = make_meeting(org, status="draft", items=("Apertura", "Informe", "Retiros"))
+    page = _open(chromium, served, people["facilitator"], javascript=javascript, width=1200)
+    page.goto(f"/o/{org.slug}/meetings/{meeting.id}/")
+    titles = page.locator("ol.agenda > li .item-title")
+    up = page.get_by_role("button", name="Subir: Retiros")
+    down = page.get_by_role("button", name="Bajar: Retiros")
+
+    _tab_to(page, up)
+    page.keyboard.press("Enter")
+    expect(titles.nth(1)).to_have_text("Retiros")
+    expect(up).to_be_focused()  # the same button: Enter again moves it again
+    page.keyboard.press("Enter")
+    expect(titles.first).to_have_text("Retiros")
+    # At the top its ↑ is gone; the focus waits on its ↓, still on the moved item.
+    expect(down).to_be_focused()
+    expect(page.locator(":focus-visible")).to_have_count(1)
+    if javascript:
+        expect(page.locator("[data-reorder-status]")).to_have_text("Nuevo orden guardado.")
+    assert _saved(app, meeting.id, ["Retiros", "Apertura", "Informe"])
+    page.keyboard.press("Enter")  # and down again, from where the focus was left
+    expect(titles.nth(1)).to_have_text("Retiros")
+    expect(down).to_be_focused()
+    assert _saved(app, meeting.id, ["Apertura", "Retiros", "Informe"])
+
+
+def _saved(app, meeting_id, order, seconds: float = 5) -> bool:
+    """The server has the order (the script saves it in the background)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while _order(app, meeting_id) != order:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{_order(app, meeting_id)} != {order}")
+        time.sleep(0.05)
+    return True

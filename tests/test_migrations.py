@@ -31,3 +31,42 @@ def test_upgrade_from_empty_sqlite_matches_models_and_downgrades_cleanly(tmp_pat
         downgrade(directory=app.extensions["migrate"].directory, revision="base")
     tables = set(inspect(create_engine(url)).get_table_names()) - {"alembic_version"}
     assert tables == set()
+
+
+def test_the_speakers_list_migration_keeps_one_waiting_request_per_person(tmp_path):
+    """Lists a double tap doubled before the unique index keep each person's first request."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="60d04b5e68ff")
+        with db.engine.begin() as connection:
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for row_id, user_id, status in [
+                (1, 7, "waiting"),
+                (2, 7, "waiting"),  # the double tap
+                (3, 8, "waiting"),
+                (4, 7, "done"),
+                (5, 9, "withdrawn"),
+            ]:
+                connection.execute(
+                    text(
+                        "INSERT INTO floor_request (id, meeting_id, user_id, kind, status, "
+                        "requested_at) VALUES (:id, 1, :user_id, 'contribution', :status, "
+                        "'2026-11-24 21:00:00')"
+                    ),
+                    {"id": row_id, "user_id": user_id, "status": status},
+                )
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, status FROM floor_request ORDER BY id"))
+            assert [tuple(r) for r in rows] == [
+                (1, "waiting"),
+                (2, "withdrawn"),
+                (3, "waiting"),
+                (4, "done"),
+                (5, "withdrawn"),
+            ]

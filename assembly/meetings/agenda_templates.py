@@ -2,7 +2,9 @@
 
 Each item is {"title", "kind", "planned_minutes", "description", "children": [...]}, the same
 shape `AgendaTemplate.items` keeps for an organisation's saved agendas. A built-in item may also
-say `"per_member": True`: in a network, it then gets one sub-item per member organisation.
+say `"per_member": True`: in a network, it then gets one sub-item per member organisation, which
+share the item's time (`expand`). Every built-in template fits the meeting length it is written
+for (`minutes`), and every item's sub-items fit the item (tests/test_agenda_templates.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class BuiltinTemplate:
     name: str
     kind: MeetingKind
     items: tuple[dict, ...]
+    minutes: int  # the length of the meeting the template is written for
     networks_only: bool = False
 
     @property
@@ -43,6 +46,7 @@ ORDINARY_ASSEMBLY = BuiltinTemplate(
     key="ordinary_assembly",
     name="Asamblea ordinaria",
     kind=MeetingKind.ORDINARY,
+    minutes=120,
     items=(
         _item("Apertura y verificación del quórum", AgendaItemKind.INFORMATION, 5),
         _item(
@@ -81,6 +85,7 @@ PROBLEMATISATION_SESSION = BuiltinTemplate(
     key="problematisation_session",
     name="Taller de problematización",
     kind=MeetingKind.WORKSHOP,
+    minutes=150,
     items=(
         _item(
             "Apertura y ronda de expectativas",
@@ -131,6 +136,7 @@ NETWORK_PLENARY = BuiltinTemplate(
     key="network_plenary",
     name="Plenario de la red",
     kind=MeetingKind.PLENARY,
+    minutes=120,
     networks_only=True,
     items=(
         _item(
@@ -155,5 +161,36 @@ BUILTIN_TEMPLATES: dict[str, BuiltinTemplate] = {
     t.key: t for t in (ORDINARY_ASSEMBLY, PROBLEMATISATION_SESSION, NETWORK_PLENARY)
 }
 
-# Minutes each member organisation gets for its report when a template gives one per member.
+# The most minutes each member organisation gets for its report when a template gives one per
+# member; with many members they share the item's time instead.
 MINUTES_PER_MEMBER_REPORT = 5
+
+
+def per_member_minutes(item_minutes: int, members: int) -> int:
+    """Each member's share of an item's time: at most MINUTES_PER_MEMBER_REPORT, at least one
+    minute (so up to `item_minutes` members fit; beyond, the agenda says it does not fit)."""
+    if members <= 0:
+        return MINUTES_PER_MEMBER_REPORT
+    return max(1, min(MINUTES_PER_MEMBER_REPORT, item_minutes // members))
+
+
+def expand(items, member_names: list[str] | None) -> list[dict]:
+    """The template's items as they go on a meeting: in a network (`member_names` given), an
+    item marked `per_member` gets one sub-item per member organisation, sharing its time."""
+    expanded = []
+    for spec in items:
+        if not isinstance(spec, dict):
+            continue
+        spec = dict(spec)
+        if spec.get("per_member") and member_names is not None:
+            try:
+                share = int(spec.get("planned_minutes"))
+            except (TypeError, ValueError):
+                share = 0
+            minutes = per_member_minutes(share, len(member_names))
+            spec["children"] = [
+                {"title": name, "kind": spec.get("kind"), "planned_minutes": minutes}
+                for name in member_names
+            ]
+        expanded.append(spec)
+    return expanded

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -283,6 +284,17 @@ class FloorRequest(db.Model):
     """A request for the floor, and, once called, the speech with its actual length."""
 
     __tablename__ = "floor_request"
+    __table_args__ = (
+        # One waiting request per person, whatever arrives at once (a double tap).
+        Index(
+            "uq_floor_request_waiting",
+            "meeting_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(

@@ -29,8 +29,8 @@ from assembly.extensions import db
 from assembly.meetings.agenda_templates import (
     BUILTIN_PREFIX,
     BUILTIN_TEMPLATES,
-    MINUTES_PER_MEMBER_REPORT,
     SAVED_PREFIX,
+    expand,
 )
 from assembly.meetings.models import (
     AgendaItem,
@@ -985,6 +985,13 @@ def _add_tree(meeting: Meeting, items: list[dict]) -> int:
     presenters = {u.id for u in presenter_candidates(meeting.organisation)}
     position = len(_siblings(meeting.id, None))
     added = 0
+    organisation = meeting.organisation
+    names = (
+        [link.member.name for link in network_members(organisation)]
+        if organisation.is_network
+        else None
+    )
+    items = expand(items, names)
 
     def make(spec: dict, parent_id: int | None, position: int) -> AgendaItem:
         presenter_id = spec.get("presenter_id")
@@ -1003,22 +1010,11 @@ def _add_tree(meeting: Meeting, items: list[dict]) -> int:
         return item
 
     for spec in items:
-        if not isinstance(spec, dict):
-            continue
         parent = make(spec, None, position)
         db.session.flush()
         position += 1
         added += 1
         children = [c for c in spec.get("children") or [] if isinstance(c, dict)]
-        if spec.get("per_member") and meeting.organisation.is_network:
-            children = [
-                {
-                    "title": link.member.name,
-                    "kind": spec.get("kind"),
-                    "planned_minutes": MINUTES_PER_MEMBER_REPORT,
-                }
-                for link in network_members(meeting.organisation)
-            ]
         for child_position, child in enumerate(children):
             make(child, parent.id, child_position)
             added += 1

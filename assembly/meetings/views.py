@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from datetime import time, timedelta
 
 from flask import (
@@ -47,6 +49,7 @@ from assembly.meetings.models import (
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise_meeting, can, can_in_meeting
+from assembly.proposals import service as proposals_service
 
 bp = Blueprint("meetings", __name__)
 
@@ -259,6 +262,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         "organisation": organisation,
         "meeting": meeting,
         "plan": plan,
+        **_agenda_proposals(meeting, plan),
         "item_minutes": service.item_minutes,
         "can_prepare": prepare,
         "can_run": can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
@@ -270,6 +274,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         "my_proposals": service.proposals_by(meeting, current_user),
         "confirm": ConfirmForm(),
         "States": AgendaItemState,
+        "focus": _focus(),
     }
     context["proposal_form"] = forms.get("proposal_form") or ProposalForm(prefix="proposal")
     if prepare:
@@ -290,6 +295,15 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
             "room.projector", token=meeting.projector_token, _external=True
         )
     return render_template("meetings/detail.html", **context), status
+
+
+_FOCUS = re.compile(r"move-(up|down)-[0-9]+")
+
+
+def _focus() -> str:
+    """The agenda button to focus on arrival (after a move without the script), if any."""
+    focus = request.args.get("focus", "")
+    return focus if _FOCUS.fullmatch(focus) else ""
 
 
 def _date(meeting: Meeting) -> str:
@@ -325,13 +339,22 @@ def ics(slug: str, meeting_id: int):
 @login_required
 def printable(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
+    plan = service.agenda_plan(meeting)
     return render_template(
         "meetings/print.html",
         organisation=meeting.organisation,
         meeting=meeting,
-        plan=service.agenda_plan(meeting),
+        plan=plan,
         item_minutes=service.item_minutes,
+        **_agenda_proposals(meeting, plan),
     )
+
+
+def _agenda_proposals(meeting: Meeting, plan) -> dict:
+    """The proposals scheduled on the meeting: under their agenda item, or on their own."""
+    shown = [entry.id for item, children in plan.tree for entry in (item, *children)]
+    by_item, unplaced = proposals_service.on_agenda(meeting, shown)
+    return {"agenda_proposals": defaultdict(list, by_item), "other_proposals": unplaced}
 
 
 # --- agenda items ----------------------------------------------------------------------------
@@ -429,9 +452,14 @@ def move_item(slug: str, meeting_id: int, item_id: int, direction: str):
     if direction not in offsets:
         abort(404)
     require_confirmation()
+    # Back with the focus on the button pressed, so the keyboard can press it again (an anchor
+    # in the address would stop the browser from focusing it).
+    focus = f"move-{direction}-{item.id}"
     return carry_out(
         lambda: service.move_item(item, offsets[direction]),
-        to=_detail_url(meeting, f"item-{item.id}"),
+        to=url_for(
+            "meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id, focus=focus
+        ),
         refused_to=_detail_url(meeting),
     )
 

@@ -369,6 +369,34 @@ def _check_co_authors(organisation: Organisation, co_author_ids) -> set[int]:
 
 # --- meetings a proposal may go to -----------------------------------------------------------
 
+# On a meeting's agenda: scheduled for it, and what became of it there (postponed ones left it).
+ON_AGENDA = frozenset(
+    {
+        ProposalStatus.SCHEDULED,
+        ProposalStatus.IN_VOTE,
+        ProposalStatus.ADOPTED,
+        ProposalStatus.REJECTED,
+    }
+)
+
+
+def on_agenda(meeting: Meeting, item_ids) -> tuple[dict[int, list[Proposal]], list[Proposal]]:
+    """The proposals put on `meeting`: ({agenda item id: its proposals} for the items shown
+    (`item_ids`), [those on the meeting without one of these items]), in scheduling order."""
+    shown = set(item_ids)
+    by_item: dict[int, list[Proposal]] = {}
+    unplaced: list[Proposal] = []
+    for proposal in db.session.scalars(
+        select(Proposal)
+        .where(Proposal.meeting_id == meeting.id, Proposal.status.in_(ON_AGENDA))
+        .order_by(Proposal.id)
+    ):
+        if proposal.agenda_item_id in shown:
+            by_item.setdefault(proposal.agenda_item_id, []).append(proposal)
+        else:
+            unplaced.append(proposal)
+    return by_item, unplaced
+
 
 def open_meetings(organisation: Organisation, *, include_drafts: bool) -> list[Meeting]:
     """The organisation's meetings that are not closed, soonest first."""

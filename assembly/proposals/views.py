@@ -90,7 +90,7 @@ _ERROR_FIELDS = {
 }
 
 
-@bp.context_processor
+@bp.app_context_processor  # meetings' pages show proposals' statuses too
 def _labels():
     return {
         "status_label": lambda status: str(STATUS_LABELS.get(status, status)),

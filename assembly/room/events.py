@@ -4,10 +4,13 @@ permissions.py, the protocol's plumbing in live/events.py (see docs/realtime.md)
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from assembly.accounts.models import User
 from assembly.core.clock import utcnow
@@ -49,6 +52,28 @@ def _changed(meeting: Meeting, *people: User) -> dict:
     for person in {p.id: p for p in people}.values():
         socketio.emit("you", service.personal_state(meeting, person), to=person_room(person.id))
     return {"version": meeting.version}
+
+
+def _unchanged(meeting: Meeting) -> dict:
+    """A repeated action found what it asks for already done: success, nothing new to send."""
+    db.session.rollback()
+    return {"version": meeting.version, "already": True}
+
+
+def _settled(handler):
+    """Run `handler` (it commits); if a simultaneous twin (a double tap on a slow network) won
+    the race at the database's unique index, run it again once: it then finds the twin's work
+    done and answers as the twin would have, instead of with a false error."""
+
+    @functools.wraps(handler)
+    def run(payload: dict):
+        try:
+            return handler(payload)
+        except IntegrityError:
+            db.session.rollback()
+            return handler(payload)
+
+    return run
 
 
 @live_event("join")
@@ -125,15 +150,19 @@ def timer(payload: dict):
 
 
 @live_event("check_in")
+@_settled
 def check_in(payload: dict):
     meeting = _meeting(payload, Action.TAKE_PART)
     person = _person(payload, "user_id", meeting, Action.RECORD_ATTENDANCE)
-    if person.id == current_user.id:
+    own = person.id == current_user.id
+    if own:
         method = CheckInMethod(choice_field(payload, "method", ("self", "qr"), "self"))
     else:
         method = CheckInMethod.FACILITATOR
-    service.check_in(meeting, person, by=current_user, method=method)
-    return {**_changed(meeting, person), "you": service.personal_state(meeting, person)}
+    _record, already = service.check_in(meeting, person, by=current_user, method=method)
+    answer = _unchanged(meeting) if already else _changed(meeting, person)
+    # `you` is the sender's own situation: staff checking someone else in get the roster.
+    return {**answer, "you": service.personal_state(meeting, person)} if own else answer
 
 
 @live_event("check_out")
@@ -141,7 +170,8 @@ def check_out(payload: dict):
     meeting = _meeting(payload, Action.TAKE_PART)
     person = _person(payload, "user_id", meeting, Action.RECORD_ATTENDANCE)
     holders = [p.holder for p in service.active_proxies(meeting, holder_id=person.id)]
-    service.check_out(meeting, person)
+    if service.check_out(meeting, person):
+        return _unchanged(meeting)
     return _changed(meeting, person, *holders)
 
 
@@ -170,18 +200,22 @@ def proxy_revoke(payload: dict):
 
 
 @live_event("floor_request")
+@_settled
 def floor_request(payload: dict):
     meeting = _meeting(payload, Action.TAKE_PART)
     kind = FloorKind(choice_field(payload, "kind", [k.value for k in FloorKind], "contribution"))
-    request = service.request_floor(meeting, db.session.get(User, current_user.id), kind)
-    answer = _changed(meeting)
-    return {**answer, "request_id": request.id}
+    request, already = service.request_floor(meeting, db.session.get(User, current_user.id), kind)
+    if already:
+        request_id = request.id
+        return {**_unchanged(meeting), "request_id": request_id}
+    return {**_changed(meeting), "request_id": request.id}
 
 
 @live_event("floor_withdraw")
 def floor_withdraw(payload: dict):
     meeting = _meeting(payload, Action.TAKE_PART)
-    service.withdraw_floor(meeting, db.session.get(User, current_user.id))
+    if service.withdraw_floor(meeting, db.session.get(User, current_user.id)):
+        return _unchanged(meeting)
     return _changed(meeting)
 
 

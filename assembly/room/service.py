@@ -24,7 +24,6 @@ from assembly.meetings.models import (
     FloorRequest,
     FloorStatus,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     Proxy,
     SpeakerPolicy,
@@ -164,19 +163,18 @@ def timer(meeting: Meeting, action: str) -> None:
 # --- who may be in the room -------------------------------------------------------------------
 
 
-def is_plenary(meeting: Meeting) -> bool:
-    return meeting.kind == MeetingKind.PLENARY and meeting.organisation.is_network
+def by_organisations(meeting: Meeting) -> bool:
+    """In a network, whatever the kind of meeting, its participants are the delegates of its
+    member organisations: the quorum counts organisations represented, and no one holds
+    another's proxy (an organisation is represented by any of its delegates instead)."""
+    return meeting.organisation.is_network
 
 
-def participants_query(meeting: Meeting):
-    """Ids of the people who may take part: members, and in a network its delegates."""
-    members = select(Membership.user_id).where(
-        Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
-    )
-    if not meeting.organisation.is_network:
-        return members
-    delegates = (
-        select(Delegate.user_id)
+def _delegations(meeting: Meeting, *columns):
+    """The network's active delegates (still members of the organisation they represent)."""
+    return (
+        select(*columns)
+        .select_from(Delegate)
         .join(NetworkMembership, Delegate.network_membership_id == NetworkMembership.id)
         .join(
             Membership,
@@ -190,17 +188,28 @@ def participants_query(meeting: Meeting):
             Membership.left_at.is_(None),
         )
     )
-    return members.union(delegates)
+
+
+def participants_query(meeting: Meeting):
+    """Ids of the people who may take part: members, and in a network its delegates."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == meeting.organisation_id, Membership.left_at.is_(None)
+    )
+    if not meeting.organisation.is_network:
+        return members
+    return members.union(_delegations(meeting, Delegate.user_id))
 
 
 def _may_take_part(meeting: Meeting, user: User) -> bool:
     return can_in_meeting(user, Action.TAKE_PART, meeting)
 
 
-def attendance_of(meeting: Meeting, user_id: int) -> Attendance | None:
-    return db.session.scalar(
-        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user_id)
+def attendance_of(meeting: Meeting, user_id: int, *, lock: bool = False) -> Attendance | None:
+    """`lock` before changing it: a simultaneous twin then waits, and finds the change made."""
+    query = select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.user_id == user_id
     )
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def is_present(meeting: Meeting, user_id: int) -> bool:
@@ -218,13 +227,17 @@ def _not_participant():
 
 def check_in(
     meeting: Meeting, person: User, *, by: User, method: CheckInMethod = CheckInMethod.SELF
-) -> Attendance:
+) -> tuple[Attendance, bool]:
+    """The person is in the room. Returns their attendance and whether they already were:
+    checking in someone present (a double tap, or staff marking someone who has just checked
+    themselves in) changes nothing and is no error, since what was asked is so."""
     _require_live(meeting)
     if not _may_take_part(meeting, person):
         raise _not_participant()
-    record = attendance_of(meeting, person.id)
+    # A first arrival's twin is stopped by the unique index instead (events.py runs it again).
+    record = attendance_of(meeting, person.id, lock=True)
     if record is not None and record.left_at is None:
-        raise _error("already_checked_in", lazy_gettext("Already checked in."), 409)
+        return record, True
     if record is None:
         record = Attendance(
             meeting_id=meeting.id,
@@ -240,14 +253,18 @@ def check_in(
     for proxy in active_proxies(meeting, grantor_id=person.id):
         proxy.revoked_at = utcnow()
     announce_change(meeting)
-    return record
+    return record, False
 
 
-def check_out(meeting: Meeting, person: User) -> None:
+def check_out(meeting: Meeting, person: User) -> bool:
+    """The person leaves. Returns whether they had already left (a repeated tap: nothing
+    changes, no error); someone who never arrived cannot leave."""
     _require_live(meeting)
-    record = attendance_of(meeting, person.id)
-    if record is None or record.left_at is not None:
+    record = attendance_of(meeting, person.id, lock=True)
+    if record is None:
         raise _error("not_checked_in", lazy_gettext("Not checked in."), 409)
+    if record.left_at is not None:
+        return True
     now = utcnow()
     record.left_at = now
     # Proxies held lapse with their holder's leaving.
@@ -257,6 +274,7 @@ def check_out(meeting: Meeting, person: User) -> None:
         if request.user_id == person.id:
             request.status = FloorStatus.WITHDRAWN
     announce_change(meeting)
+    return False
 
 
 def minutes_late(meeting: Meeting, record: Attendance) -> int:
@@ -279,10 +297,13 @@ def active_proxies(meeting: Meeting, *, grantor_id=None, holder_id=None) -> list
 def grant_proxy(meeting: Meeting, grantor: User, holder: User, *, by: User) -> Proxy:
     """The absent `grantor` is represented by the present `holder` in this meeting."""
     _require_live(meeting)
-    if is_plenary(meeting):
+    if by_organisations(meeting):
         raise _error(
-            "no_proxies_in_plenary",
-            lazy_gettext("In a network plenary organisations are represented by their delegates."),
+            "no_proxies_in_network",
+            lazy_gettext(
+                "In a network, member organisations are represented by their delegates: "
+                "there are no proxies."
+            ),
         )
     if grantor.id == holder.id:
         raise _error("proxy_to_self", lazy_gettext("Nobody can hold their own proxy."))
@@ -341,15 +362,16 @@ def revoke_proxy(meeting: Meeting, grantor: User) -> None:
 def quorum(meeting: Meeting) -> dict:
     """Who is represented against the organisation's rule.
 
-    Ordinary meetings count present members plus the proxies they hold; a network plenary
-    counts member organisations with at least one delegate present.
+    A co-operative's meetings count present members plus the proxies they hold; every meeting
+    of a network (plenary, workshop or any other) counts member organisations with at least one
+    delegate present, whoever else (the network's own staff) is in the room.
     """
     percent = meeting.organisation.quorum_percent
     present_ids = select(Attendance.user_id).where(
         Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None)
     )
     present = db.session.scalar(select(func.count()).select_from(present_ids.subquery()))
-    if is_plenary(meeting):
+    if by_organisations(meeting):
         eligible = db.session.scalar(
             select(func.count(NetworkMembership.id)).where(
                 NetworkMembership.network_id == meeting.organisation_id,
@@ -357,13 +379,8 @@ def quorum(meeting: Meeting) -> dict:
             )
         )
         represented = db.session.scalar(
-            select(func.count(func.distinct(NetworkMembership.member_id)))
-            .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
-            .where(
-                NetworkMembership.network_id == meeting.organisation_id,
-                NetworkMembership.left_at.is_(None),
-                Delegate.ended_at.is_(None),
-                Delegate.user_id.in_(present_ids),
+            _delegations(meeting, func.count(func.distinct(NetworkMembership.member_id))).where(
+                Delegate.user_id.in_(present_ids)
             )
         )
         proxies, basis = 0, "organisations"
@@ -422,12 +439,19 @@ def current_speech(meeting: Meeting) -> FloorRequest | None:
     )
 
 
-def request_floor(meeting: Meeting, person: User, kind: FloorKind) -> FloorRequest:
+def request_floor(meeting: Meeting, person: User, kind: FloorKind) -> tuple[FloorRequest, bool]:
+    """The person asks for the floor. Returns the request and whether it was already there:
+    asking again for the same kind while waiting (a double tap) changes nothing and is no
+    error; asking for another kind is refused, since the list keeps one request per person."""
     _require_live(meeting)
     if not is_present(meeting, person.id):
         raise _error("not_present", lazy_gettext("Check in first to ask for the floor."), 409)
-    if any(r.user_id == person.id for r in waiting_requests(meeting)):
+    waiting = next((r for r in waiting_requests(meeting) if r.user_id == person.id), None)
+    if waiting is not None:
+        if waiting.kind == kind:
+            return waiting, True
         raise _error("already_waiting", lazy_gettext("You are already on the speakers list."), 409)
+    # A simultaneous twin is stopped by the unique index (events.py runs it again).
     request = FloorRequest(
         meeting_id=meeting.id,
         agenda_item_id=meeting.current_item_id,
@@ -437,17 +461,38 @@ def request_floor(meeting: Meeting, person: User, kind: FloorKind) -> FloorReque
     )
     db.session.add(request)
     announce_change(meeting)
-    return request
+    return request, False
 
 
-def withdraw_floor(meeting: Meeting, person: User) -> None:
+def withdraw_floor(meeting: Meeting, person: User) -> bool:
+    """The person leaves the speakers list. Returns whether their request was already
+    withdrawn (a repeated tap: no error); one who was called meanwhile is no longer waiting."""
     _require_live(meeting)
-    mine = [r for r in waiting_requests(meeting) if r.user_id == person.id]
+    mine = list(
+        db.session.scalars(
+            select(FloorRequest)
+            .where(
+                FloorRequest.meeting_id == meeting.id,
+                FloorRequest.user_id == person.id,
+                FloorRequest.status == FloorStatus.WAITING,
+            )
+            .with_for_update()  # a simultaneous twin waits, then finds it withdrawn
+        )
+    )
     if not mine:
+        latest = db.session.scalar(
+            select(FloorRequest.status)
+            .where(FloorRequest.meeting_id == meeting.id, FloorRequest.user_id == person.id)
+            .order_by(FloorRequest.requested_at.desc(), FloorRequest.id.desc())
+            .limit(1)
+        )
+        if latest == FloorStatus.WITHDRAWN:
+            return True
         raise _error("not_waiting", lazy_gettext("You are not on the speakers list."), 409)
     for request in mine:
         request.status = FloorStatus.WITHDRAWN
     announce_change(meeting)
+    return False
 
 
 def ordered_queue(meeting: Meeting) -> list[FloorRequest]:

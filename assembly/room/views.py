@@ -12,6 +12,7 @@ from assembly.extensions import db
 from assembly.meetings.models import Meeting
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can_in_meeting
+from assembly.room import service
 from assembly.room.participation import meeting_figures, organisation_trend
 
 bp = Blueprint("room", __name__)
@@ -35,6 +36,8 @@ def room(slug: str, meeting_id: int):
         organisation=meeting.organisation,
         can_run=can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
         can_record=can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting),
+        # Only what can be done is offered: a network's meetings have no proxies.
+        proxies=not service.by_organisations(meeting),
     )
 
 

@@ -1,5 +1,6 @@
-// The agenda: reorder items by dragging their handle; the ↑ ↓ buttons do the same without
-// JavaScript or a mouse. The new order goes to the server as JSON, with the CSRF token.
+// The agenda: reorder items by dragging their handle, or with the ↑ ↓ buttons from the keyboard
+// (plain forms, which also work without JavaScript). The new order goes to the server as JSON,
+// with the CSRF token.
 (() => {
   "use strict";
 
@@ -47,6 +48,34 @@
       say(error.message || list.dataset.error);
     }
   }
+
+  // The ↑ ↓ buttons, with the script: the item moves at once and the new order is saved as a
+  // drag saves it; the focus stays on the button pressed, so it can be pressed again (on the
+  // other one once the item reaches the edge, where the pressed one is hidden).
+  function focusMoved(li, up) {
+    const items = ownItems(li.parentElement);
+    const first = items[0] === li;
+    const last = items[items.length - 1] === li;
+    const wanted = (up && !first) || (!up && last) ? "move-up" : "move-down";
+    const button = li.querySelector(`:scope > .item-controls > form.${wanted} button`);
+    if (button) button.focus();
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.move-up, form.move-down");
+    const li = form && form.closest("li[data-item-id]");
+    const list = li && li.parentElement;
+    if (!list || !list.matches("ol[data-reorder-url]")) return;
+    event.preventDefault();
+    const up = form.classList.contains("move-up");
+    const before = ids(list);
+    const neighbour = up ? li.previousElementSibling : li.nextElementSibling;
+    if (neighbour && neighbour.matches("li[data-item-id]")) {
+      list.insertBefore(li, up ? neighbour : neighbour.nextElementSibling);
+    }
+    focusMoved(li, up);
+    save(list, before).then(() => focusMoved(li, up));
+  });
 
   lists.forEach((list) => {
     let dragged = null;

@@ -47,24 +47,38 @@
     try { fn(value); } catch (error) { console.error(error); }
   });
 
+  // The error stays until it is dismissed or something the person does next succeeds.
   function showError(message) {
-    const box = $('[data-bind="error"]');
-    if (!box) return;
-    box.textContent = message;
-    box.hidden = false;
-    clearTimeout(showError.timer);
-    showError.timer = setTimeout(() => { box.hidden = true; }, 6000);
+    const text = $('[data-bind="error"]');
+    if (!text) return;
+    text.textContent = message;
+    ($("[data-error-box]") || text).hidden = false;
+  }
+  function clearError() {
+    const box = $("[data-error-box]") || $('[data-bind="error"]');
+    if (box) box.hidden = true;
   }
 
+  // An action already on its way is not sent again (a double tap): the second tap gets the
+  // first one's answer. The server answers a repeated action as success too (docs/realtime.md).
+  const inFlight = new Map();
   function send(event, payload = {}) {
-    return new Promise((resolve) => {
-      socket.timeout(10000).emit(event, { meeting_id: meetingId, ...payload }, (err, ack) => {
+    const body = { meeting_id: meetingId, ...payload };
+    const key = event + JSON.stringify(body);
+    if (inFlight.has(key)) return inFlight.get(key);
+    const answer = new Promise((resolve) => {
+      socket.timeout(10000).emit(event, body, (err, ack) => {
+        inFlight.delete(key);
         if (err) { showError(T.reconnecting); resolve(null); return; }
         if (!ack.ok) showError(ack.error.message);
-        if (ack.ok && ack.you) applyYou(ack.you);
+        else clearError();
+        // `you` is the sender's own situation; never another person's.
+        if (ack.ok && ack.you && ack.you.user_id === userId) applyYou(ack.you);
         resolve(ack);
       });
     });
+    inFlight.set(key, answer);
+    return answer;
   }
 
   function applyState(next) {
@@ -80,6 +94,7 @@
     const payload = projectorToken ? { projector_token: projectorToken } : {};
     socket.emit("join", projectorToken ? payload : { meeting_id: meetingId }, (ack) => {
       if (!ack || !ack.ok) { if (ack) showError(ack.error.message); return; }
+      clearError(); // back in step: whatever failed while away no longer stands
       state = null; // a fresh join is the truth, whatever version we had
       if (ack.you) me = ack.you;
       if (ack.roster) roster = ack.roster;
@@ -127,10 +142,14 @@
     bind("speaker-limit", clock(state.meeting.speaking_limit_seconds));
     const queue = $('[data-list="queue"]');
     if (queue) {
-      const items = floor.queue.map((q) => el("li", {
+      // The projector shows the next few and how many more: the list must fit its screen.
+      const first = Number(queue.dataset.showFirst || 0);
+      const cut = first && floor.queue.length > first + 1;
+      const items = (cut ? floor.queue.slice(0, first) : floor.queue).map((q) => el("li", {
         class: q.kind === "point_of_order" ? "point-of-order" : "",
         text: `${q.name} · ${T.kinds[q.kind]}`,
       }));
+      if (cut) items.push(el("li", { class: "more", text: fmt(T.more_waiting, { count: floor.queue.length - first }) }));
       queue.replaceChildren(...(items.length ? items : [el("li", { class: "muted empty", text: T.queue_empty })]));
     }
     if (!me) return;
@@ -199,7 +218,13 @@
 
   function render() {
     if (!state) return;
-    bind("status", T.status[state.meeting.status]);
+    const status = state.meeting.status;
+    bind("status", T.status[status]);
+    // Parts of a screen that belong to some moments only (the projector's check-in code, ...).
+    root.dataset.status = status;
+    // As polls.js decides: the projector shows the poll being voted, or else the latest result.
+    root.dataset.polls = (state.polls || []).some((p) => p.status === "open" || p.status === "closed") ? "shown" : "none";
+    $$("[data-show-when]").forEach((n) => { n.hidden = !n.dataset.showWhen.split(" ").includes(status); });
     const live = state.meeting.status === "live";
     show('[data-action="meeting_start"]', state.meeting.status === "convened");
     show('.controls [data-action="item_next"], .controls [data-action="timer"], [data-action="meeting_end"]', live);
@@ -238,7 +263,7 @@
   setInterval(tick, 250);
 
   window.assemblyLive = {
-    root, socket, send, showError, el, fmt, meetingId, userId,
+    root, socket, send, showError, clearError, el, fmt, meetingId, userId,
     projector: !!projectorToken,
     canRun: root.dataset.canRun === "true",
     state: () => state,
@@ -246,9 +271,17 @@
     on: (name, fn) => { hooks[name].push(fn); },
   };
 
+  let lastAction = null;
   root.addEventListener("click", (event) => {
+    if (event.target.closest("[data-dismiss-error]")) {
+      clearError();
+      // Back to the control that was used, if it is still there, rather than nowhere.
+      if (lastAction && lastAction.isConnected && !lastAction.closest("[hidden]")) lastAction.focus();
+      return;
+    }
     const button = event.target.closest("[data-action]");
     if (!button || !root.contains(button)) return;
+    lastAction = button;
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
     const action = button.dataset.action;
     const payload = {};
@@ -273,6 +306,7 @@
     const form = event.target.closest("[data-form]");
     if (!form) return;
     event.preventDefault();
+    lastAction = event.submitter || lastAction;
     const data = Object.fromEntries(new FormData(form).entries());
     if (form.dataset.form === "floor_request") send("floor_request", { kind: data.kind });
     if (form.dataset.form === "proxy_self") send("proxy_grant", { holder_id: Number(data.holder_id) });
