@@ -50,6 +50,11 @@ def register_commands(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        if not os.environ.get("BASE_URL"):
+            # Development: links in messages point where this server listens.
+            local = host in {"", "0.0.0.0", "::"}
+            shown = "127.0.0.1" if local else (f"[{host}]" if ":" in host else host)
+            app.config["BASE_URL"] = f"http://{shown}:{port}"
         upgrade_database()
         if demo:
             from assembly.demo.service import load_demo, print_accounts

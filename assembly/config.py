@@ -30,6 +30,13 @@ _TUNABLE = (
 )
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 def tunables_from_environment() -> dict:
     values = {}
     for key in _TUNABLE:
@@ -63,10 +70,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "assembly@localhost"),
         "BASE_URL": os.environ.get("BASE_URL") or None,
+        # Host names requests may name besides BASE_URL's (Flask 3.1 refuses the others).
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or "memory://",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SECURE": _bool("REMEMBER_COOKIE_SECURE", production),
     }
 
 
@@ -77,6 +87,9 @@ DEFAULTS: dict = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # "Keep me logged in" lasts a month; log-out, a password change or "log out everywhere"
+    # end it sooner (see accounts/sessions.py).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,  # a facilitator's agenda form may stay open all afternoon
     "BABEL_DEFAULT_LOCALE": "es_AR",
     "BABEL_DEFAULT_TIMEZONE": "America/Argentina/Buenos_Aires",
@@ -99,5 +112,6 @@ DEFAULTS: dict = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
 }
 
-# Only for development and tests: a fixed key would let anyone forge sessions in production.
-DEVELOPMENT_SECRET_KEY = "assembly-development-only-not-secret"
+# Without SECRET_KEY (development only), the key generated on first start is kept here, in the
+# instance folder, readable by its owner alone.
+SECRET_KEY_FILE = "secret_key"

@@ -1,3 +1,5 @@
+import pytest
+
 from assembly.accounts.models import Gender, User
 from assembly.extensions import db
 from tests.conftest import PASSWORD, link_in, outbox_bodies
@@ -217,3 +219,63 @@ def test_next_parameter_cannot_redirect_off_site(client, make_user):
         "/login?next=/profile", {"email": person.email, "password": PASSWORD}
     )
     assert response.location == "/profile"
+
+
+# --- links in mail use the public address, never the request's Host --------------------------
+
+
+def _post_as_host(client, url, data, host, **kwargs):
+    """Post from a page of `host`: the test client only sends cookies to the host they came
+    from, so the session (and its CSRF token) is copied there first."""
+    data = {**data, "csrf_token": client.csrf_token()}
+    cookie = client.get_cookie("session")
+    client.set_cookie("session", cookie.value, domain=host.split(":")[0])
+    return client.post(url, data=data, headers={"Host": host}, **kwargs)
+
+
+def _public_address(base_url):
+    """What links must start with: BASE_URL, or the development default."""
+    import os
+
+    return base_url or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+
+
+@pytest.mark.parametrize("base_url", [None, "https://asamblea.example.coop"])
+def test_reset_links_use_the_public_address_whatever_host_the_request_names(
+    make_app, smtp_server, make_user, base_url
+):
+    port, inbox = smtp_server
+    app = make_app(BASE_URL=base_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    person = make_user()
+    client = app.test_client()
+    hosts = ("evil.example", "localhost", "asamblea.example.coop:8443")
+    for host in hosts:
+        _post_as_host(client, "/password/forgot", {"email": person.email}, host)
+    bodies = [m.get_payload(decode=True).decode() for m in inbox.messages]
+    assert len(bodies) == len(hosts)
+    for body in bodies:
+        assert _public_address(base_url) + "/password/reset/" in body
+        assert "evil.example" not in body and "localhost" not in body and ":8443" not in body
+
+
+@pytest.mark.parametrize("base_url", [None, "https://asamblea.example.coop/"])
+def test_invitation_links_use_the_public_address_whatever_host_the_request_names(
+    make_app, make_user, make_org, base_url
+):
+    app = make_app(BASE_URL=base_url)
+    admin = make_user()
+    org = make_org(members={admin: "admin"})
+    client = app.test_client()
+    client.login(admin.email)
+    response = _post_as_host(
+        client,
+        f"/o/{org.slug}/invitations",
+        {"email": "nueva@example.coop", "role": "member"},
+        "evil.example",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/o/{org.slug}/members", headers={"Host": "evil.example"})
+    expected = _public_address(base_url and base_url.rstrip("/")) + "/invitations/"
+    assert expected in page.get_data(as_text=True)  # the link the admin is shown
+    [body] = outbox_bodies(app)
+    assert expected in body and "evil.example" not in body
