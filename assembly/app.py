@@ -155,7 +155,7 @@ def socketio_async_mode(app: Flask) -> str:
 
 def _init_extensions(app: Flask) -> None:
     import assembly.models  # all tables, for the metadata and migrations
-    from assembly.accounts.models import User
+    from assembly.accounts.sessions import user_for_token
     from assembly.core.i18n import select_locale
 
     db.init_app(app)
@@ -178,9 +178,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # The session and remember-me cookies name a log-in, not a user (accounts/sessions.py).
+    login_manager.user_loader(user_for_token)
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
     import assembly.live.events
@@ -195,12 +194,14 @@ def _init_extensions(app: Flask) -> None:
         manage_session=False,
     )
     from assembly.live.broadcast import broadcaster
+    from assembly.live.sessions import closer
     from assembly.voting import events as voting_events
     from assembly.voting.writer import writer
 
     voting_events.init_app(app)
 
     broadcaster.init_app(app)
+    closer.init_app(app)
     writer.init_app(app)
 
 

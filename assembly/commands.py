@@ -63,6 +63,9 @@ def register_commands(app: Flask) -> None:
         click.echo(
             f"Assembly on http://{host}:{port}  ({current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]})"
         )
+        from assembly.live.sessions import closer
+
+        closer.start_listening()
         tune_garbage_collector()
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
 

@@ -12,6 +12,7 @@ from flask_babel import force_locale, gettext, lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from assembly.accounts import sessions
 from assembly.accounts.models import Gender, User
 from assembly.core.clock import utcnow
 from assembly.core.errors import Conflict, DomainError
@@ -134,9 +135,11 @@ def update_profile(
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """A new password ends every log-in, this one too: the caller starts a new one here."""
     if not password_matches(user.password_hash, current):
         raise WrongPassword()
     user.password_hash = hash_password(new)
+    sessions.end_all(user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -186,6 +189,8 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Whoever knew the old password (or holds a copied cookie) is logged out everywhere."""
     user = user_for_reset_token(token)
     user.password_hash = hash_password(new_password)
+    sessions.end_all(user)
     return user

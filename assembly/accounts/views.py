@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from assembly.accounts import service
+from assembly.accounts import service, sessions
 from assembly.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -13,8 +13,9 @@ from assembly.accounts.forms import (
     ResetRequestForm,
 )
 from assembly.accounts.models import Gender
+from assembly.core.actions import require_confirmation
 from assembly.core.errors import DomainError
-from assembly.core.forms import enum_or_none, safe_next
+from assembly.core.forms import ConfirmForm, enum_or_none, safe_next
 from assembly.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -40,6 +41,7 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
+            sessions.start(user, remember=form.remember.data)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("core.home")))
@@ -48,8 +50,23 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """This device only; its cookies, and any copy of them, stop working."""
+    if current_user.is_authenticated:
+        sessions.end(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    require_confirmation()
+    sessions.end_all(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -106,7 +123,9 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if form.errors else 200
-    return render_template("accounts/profile.html", form=form, password_form=password_form), status
+    return render_template(
+        "accounts/profile.html", form=form, password_form=password_form, confirm=ConfirmForm()
+    ), status
 
 
 @bp.post("/profile/password")
@@ -115,17 +134,25 @@ def change_password():
     form = ProfileForm(obj=current_user)
     password_form = PasswordChangeForm(prefix="pw")
     if password_form.validate_on_submit():
+        user = current_user._get_current_object()
+        remember = sessions.remembered(user)
         try:
-            service.change_password(
-                current_user, password_form.current.data, password_form.password.data
-            )
+            service.change_password(user, password_form.current.data, password_form.password.data)
         except DomainError as error:
             password_form.current.errors.append(str(error))
         else:
+            # Every log-in ended with the old password; this device goes on with a new one.
+            sessions.start(user, remember=remember)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            login_user(user, remember=remember)
+            flash(
+                _("Your password has been changed. You have been logged out on other devices."),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return (
-        render_template("accounts/profile.html", form=form, password_form=password_form),
+        render_template(
+            "accounts/profile.html", form=form, password_form=password_form, confirm=ConfirmForm()
+        ),
         400,
     )

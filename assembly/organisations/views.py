@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from assembly.accounts import sessions
 from assembly.accounts.forms import SignUpForm
 from assembly.accounts.models import Gender, User
 from assembly.accounts.service import find_user_by_email
@@ -364,6 +365,7 @@ def invitation(token: str):
             db.session.rollback()
             form.display_name.errors.append(str(error))
         else:
+            sessions.start(user)
             db.session.commit()
             login_user(user)
             flash(_("Welcome to %(name)s.", name=invitation.organisation.name), "success")
