@@ -155,12 +155,19 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
+def reset_link(user: User) -> str:
+    return absolute_url("accounts.reset_password", token=make_reset_token(user))
+
+
 def request_password_reset(email: str) -> None:
-    """Send (or keep for the admins) a reset link. Silent when no such account exists."""
+    """Mail a reset link to the account's own address, and to nobody else: an admin who could
+    read it could take over the account, and with it the person's roles in other organisations.
+    Silent when no such account exists. Without a mail server nothing goes out: an operator
+    prints a link with `assembly reset-link`."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = absolute_url("accounts.reset_password", token=make_reset_token(user))
+    link = reset_link(user)
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = gettext("Reset your Assembly password")
         body = gettext(
@@ -169,7 +176,7 @@ def request_password_reset(email: str) -> None:
             name=user.display_name,
             link=link,
         )
-    deliver(user.email, subject, body, recipient_user_id=user.id)
+    deliver(user.email, subject, body, recipient_user_id=user.id, private=True)
 
 
 def user_for_reset_token(token: str) -> User:

@@ -77,15 +77,14 @@ def forgot_password():
     if form.validate_on_submit():
         service.request_password_reset(form.email.data)
         db.session.commit()
-        flash(
-            _(
-                "If an account exists for that address, a reset link is on its way. Without a "
-                "mail server, your organisation's admin can see the link and pass it to you."
-            ),
-            "info",
-        )
+        if current_app.config.get("MAIL_SERVER"):
+            flash(_("If an account exists for that address, a reset link is on its way."), "info")
+        else:
+            flash(_("This server cannot send mail: ask the people who run it for a link."), "info")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html", form=form), 200 if not form.errors else 400
+    return render_template(
+        "accounts/forgot.html", form=form, can_mail=bool(current_app.config.get("MAIL_SERVER"))
+    ), 200 if not form.errors else 400
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -455,19 +455,14 @@ def sign_up(
 
 
 def outbox(organisation: Organisation):
-    """Messages an admin may need to pass on: to this organisation's invitees and members."""
+    """What this organisation sent (invitations, convocations), for its admins to pass on.
+    Nothing else: not a person's password reset, whichever organisations they belong to."""
     from assembly.accounts.models import OutboxMessage
 
-    member_ids = select(Membership.user_id).where(
-        Membership.organisation_id == organisation.id, Membership.left_at.is_(None)
-    )
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(
-                (OutboxMessage.organisation_id == organisation.id)
-                | OutboxMessage.recipient_user_id.in_(member_ids)
-            )
+            .where(OutboxMessage.organisation_id == organisation.id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(100)
         )
