@@ -236,6 +236,12 @@ def test_next_parameter_cannot_redirect_off_site(client, make_user):
     )
     assert response.location == "/"
     client.logout()
+    for target in ("/\\evil.example/", "//evil.example/", "https:/evil.example"):
+        response = client.post_form(
+            f"/login?next={target}", {"email": person.email, "password": PASSWORD}
+        )
+        assert response.location == "/", target
+        client.logout()
     response = client.post_form(
         "/login?next=/profile", {"email": person.email, "password": PASSWORD}
     )

@@ -56,7 +56,7 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(safe_next(url_for("accounts.login")))
 
 
 @bp.post("/logout/everywhere")

@@ -338,6 +338,13 @@ def invitation(token: str):
     except DomainError as error:
         return render_template("accounts/link_problem.html", message=str(error)), error.status
     if current_user.is_authenticated:
+        if not service.invited_address_matches(invitation, current_user):
+            # Nothing changes: say which address was invited and how to go on.
+            return render_template(
+                "organisations/invitation_elsewhere.html",
+                invitation=invitation,
+                form=ConfirmForm(),
+            ), 403
         form = ConfirmForm()
         if form.validate_on_submit():
             try:
