@@ -306,3 +306,30 @@ def test_invitation_links_use_the_public_address_whatever_host_the_request_names
     assert expected in page.get_data(as_text=True)  # the link the admin is shown
     [body] = outbox_bodies(app)
     assert expected in body and "evil.example" not in body
+
+
+def test_guessing_from_one_address_does_not_lock_the_owner_out(make_app, make_user):
+    app = make_app(LOGIN_RATE_LIMIT="10 per minute", LOGIN_RATE_LIMIT_PER_ACCOUNT="5 per minute")
+    owner = make_user(email="ana@example.coop")
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(5):
+        wrong = {"email": owner.email, "password": "adivinanza-1"}
+        assert attacker.post_form("/login", wrong).status_code == 400
+    # The attacker is held back, for this account and, past ten tries, for any account.
+    assert (
+        attacker.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code
+        == 429
+    )
+    statuses = [
+        attacker.post_form(
+            "/login", {"email": f"otra{n}@example.coop", "password": "x" * 9}
+        ).status_code
+        for n in range(6)
+    ]
+    # Ten a minute from one address, whatever the account (the refused one did not count).
+    assert statuses == [400] * 5 + [429], statuses
+    # The owner, from her own address, logs in.
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert own.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 302

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from assembly.accounts import service, sessions
@@ -22,7 +23,10 @@ bp = Blueprint("accounts", __name__)
 
 
 def _login_key() -> str:
-    return "login:" + service.normalise_email(request.form.get("email", ""))[:254]
+    """Attempts on one account from one address: someone guessing elsewhere cannot lock the
+    owner out of her own account (the per-address limit still holds the guesser back)."""
+    email = service.normalise_email(request.form.get("email", ""))[:254]
+    return f"login:{get_remote_address()}:{email}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
