@@ -45,6 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Before any route is added: every <int:...> in a URL is a database id.
     app.url_map.converters["int"] = IdConverter
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)

@@ -27,6 +27,7 @@ _TUNABLE = (
     "BROADCAST_INTERVAL_MS",
     "ROOM_MESSAGES_PER_SECOND",
     "INVITATION_DAYS",
+    "PROXY_COUNT",
 )
 
 
@@ -110,6 +111,9 @@ DEFAULTS: dict = {
     # 2,000-screen room gets one update a second, rooms of up to 300 one every 150 ms.
     "ROOM_MESSAGES_PER_SECOND": 2000,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Reverse proxies in front of the server: their X-Forwarded-For and -Proto are believed, so
+    # log-in limits count each person's address, not the proxy's.
+    "PROXY_COUNT": 0,
 }
 
 # Without SECRET_KEY (development only), the key generated on first start is kept here, in the

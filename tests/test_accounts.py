@@ -333,3 +333,16 @@ def test_guessing_from_one_address_does_not_lock_the_owner_out(make_app, make_us
     own = app.test_client()
     own.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert own.post_form("/login", {"email": owner.email, "password": PASSWORD}).status_code == 302
+
+
+def test_behind_a_proxy_limits_count_each_person_s_address(make_app, make_user):
+    app = make_app(PROXY_COUNT=1, LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per minute")
+    owner = make_user()
+    client = app.test_client()  # every request comes from the proxy's address
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(2):
+        client.post_form("/login", {"email": owner.email, "password": "x" * 9}, headers=attacker)
+    blocked = {"email": owner.email, "password": PASSWORD}
+    assert client.post_form("/login", blocked, headers=attacker).status_code == 429
+    own = {"X-Forwarded-For": "198.51.100.7"}
+    assert client.post_form("/login", blocked, headers=own).status_code == 302
