@@ -206,3 +206,21 @@ def test_socket_connections_of_an_ended_log_in_are_closed(app, coop, make_meetin
     for sock in (laptop_socket, phone_socket):
         if sock.is_connected():
             sock.disconnect()
+
+
+def test_is_open_tells_whether_a_log_in_still_opens_anything(app, make_user):
+    """For handlers that keep who is behind a connection (the fast ballot path)."""
+    from assembly.accounts import sessions
+    from assembly.accounts.models import User
+    from assembly.extensions import db
+
+    person = make_user()
+    with app.test_request_context():
+        user = db.session.get(User, person.id)
+        sessions.start(user)
+        session_id = user.session_id
+        db.session.commit()
+        assert sessions.is_open(session_id)
+        sessions.end(user)
+        db.session.commit()
+        assert not sessions.is_open(session_id)
