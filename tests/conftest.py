@@ -117,6 +117,12 @@ def make_app(database_url, _schema):
     yield factory
     if apps:
         empty_all_tables(apps[0])
+    # Close each app's pooled connections now, not whenever it is collected: the PostgreSQL
+    # server is shared, and a suite holding hundreds of idle connections starves it.
+    for made in apps:
+        with made.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
