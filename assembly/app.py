@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale, lazy_gettext
@@ -12,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from assembly import config as config_module
 from assembly.core.errors import DomainError
@@ -36,9 +39,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.tunables_from_environment())
     if config:
         app.config.update(config)
-    _check_secret_key(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _check_secret_key(app)
+    _check_public_address(app)
+    # Before any route is added: every <int:...> in a URL is a database id.
+    app.url_map.converters["int"] = IdConverter
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -60,7 +71,77 @@ def _check_secret_key(app: Flask) -> None:
             "start without it: set SECRET_KEY to a long random value, e.g. "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
-    app.config["SECRET_KEY"] = config_module.DEVELOPMENT_SECRET_KEY
+    app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key generated on this installation's first start, kept in the instance folder.
+
+    Random, so nobody can forge sessions with a key read in the source; kept, so sessions and
+    links survive a restart and every process of one installation signs alike. Created under
+    a temporary name and linked into place, so two processes starting at once agree on one.
+    """
+    path = os.path.join(instance_path, config_module.SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temporary, path)
+            log.warning("SECRET_KEY is not set: generated one, kept in %s", path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # the key signs everyone's sessions: its owner alone reads it
+    with open(path) as f:
+        key = f.read().strip()
+    if len(key) < 32:
+        raise config_module.ConfigError(
+            f"{path} holds no usable key: delete it to have a new one generated."
+        )
+    return key
+
+
+def _check_public_address(app: Flask) -> None:
+    """Links in mail use BASE_URL, never a request's Host header (which anyone can set)."""
+    base_url = app.config.get("BASE_URL")
+    production = app.config.get("PRODUCTION")
+    if not base_url:
+        if production:
+            raise config_module.ConfigError(
+                "BASE_URL is not set. In production (ASSEMBLY_ENV=production) Assembly refuses "
+                "to start without the public address its links use, e.g. "
+                "BASE_URL=https://asamblea.example.coop"
+            )
+        base_url = f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        raise config_module.ConfigError(
+            f"BASE_URL must be an http(s) address such as https://asamblea.example.coop, "
+            f"not {base_url!r}."
+        )
+    if production and parts.scheme != "https":
+        raise config_module.ConfigError(
+            "In production BASE_URL must be an https address: session cookies are only sent "
+            "over https there."
+        )
+    app.config["BASE_URL"] = base_url.rstrip("/")
+    if production or app.config.get("TRUSTED_HOSTS"):
+        # Requests naming another host are refused (400) instead of being served under it.
+        app.config["TRUSTED_HOSTS"] = [parts.hostname, *(app.config.get("TRUSTED_HOSTS") or [])]
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route is a row id: 1 to 2**31 - 1, what both databases hold. A larger
+    number is a page that does not exist (404), not a database error (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def socketio_async_mode(app: Flask) -> str:
@@ -79,7 +160,7 @@ def socketio_async_mode(app: Flask) -> str:
 
 def _init_extensions(app: Flask) -> None:
     import assembly.models  # all tables, for the metadata and migrations
-    from assembly.accounts.models import User
+    from assembly.accounts.sessions import user_for_token
     from assembly.core.i18n import select_locale
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -106,9 +187,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # The session and remember-me cookies name a log-in, not a user (accounts/sessions.py).
+    login_manager.user_loader(user_for_token)
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
     import assembly.live.events
@@ -123,12 +203,14 @@ def _init_extensions(app: Flask) -> None:
         manage_session=False,
     )
     from assembly.live.broadcast import broadcaster
+    from assembly.live.sessions import closer
     from assembly.voting import events as voting_events
     from assembly.voting.writer import writer
 
     voting_events.init_app(app)
 
     broadcaster.init_app(app)
+    closer.init_app(app)
     writer.init_app(app)
 
 
@@ -240,11 +322,15 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    # connect-src 'self' covers the page's own ws:/wss: origin (CSP level 3), which is where the
+    # Socket.IO client connects; no other host.
     csp = (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
         "base-uri 'none'; object-src 'none'"
     )
+    # Browsers keep to https for a year once they saw it; only for a production site on https.
+    hsts = app.config.get("PRODUCTION") and app.config["BASE_URL"].startswith("https://")
 
     @app.after_request
     def headers(response):
@@ -252,4 +338,6 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

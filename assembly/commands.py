@@ -1,4 +1,5 @@
-"""Commands of `assembly` (and `flask --app assembly`): serve, demo, create-organisation."""
+"""Commands of `assembly` (and `flask --app assembly`): serve, demo, create-organisation,
+reset-link."""
 
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ def register_commands(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        if not os.environ.get("BASE_URL"):
+            # Development: links in messages point where this server listens.
+            local = host in {"", "0.0.0.0", "::"}
+            shown = "127.0.0.1" if local else (f"[{host}]" if ":" in host else host)
+            app.config["BASE_URL"] = f"http://{shown}:{port}"
         upgrade_database()
         if demo:
             from assembly.demo.service import load_demo, print_accounts
@@ -60,6 +66,9 @@ def register_commands(app: Flask) -> None:
         )
         # The command's own session must not sit idle in a transaction for the server's life.
         db.session.remove()
+        from assembly.live.sessions import closer
+
+        closer.start_listening()
         tune_garbage_collector()
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False)
 
@@ -116,3 +125,21 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {organisation.name} (/o/{organisation.slug}/).")
         click.echo(f"Invitation for {admin_email} (admin): {link}")
+
+    @app.cli.command("reset-link")
+    @click.argument("email")
+    def reset_link(email: str) -> None:
+        """Print a password reset link for EMAIL's account (valid for two hours, once).
+
+        For operators of an installation without a mail server: a reset link goes to its owner
+        only, never to an admin's page. Check who is asking before handing it over.
+        """
+        from assembly.accounts.service import find_user_by_email
+        from assembly.accounts.service import reset_link as make_link
+
+        upgrade_database()
+        user = find_user_by_email(email)
+        if user is None or not user.active:
+            raise click.ClickException(f"No active account has the address {email}.")
+        click.echo(f"Reset link for {user.display_name} <{user.email}> (two hours, once):")
+        click.echo(make_link(user))

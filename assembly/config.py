@@ -27,7 +27,15 @@ _TUNABLE = (
     "BROADCAST_INTERVAL_MS",
     "ROOM_MESSAGES_PER_SECOND",
     "INVITATION_DAYS",
+    "PROXY_COUNT",
 )
+
+
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def tunables_from_environment() -> dict:
@@ -63,10 +71,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "assembly@localhost"),
         "BASE_URL": os.environ.get("BASE_URL") or None,
+        # Host names requests may name besides BASE_URL's (Flask 3.1 refuses the others).
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or "memory://",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SECURE": _bool("REMEMBER_COOKIE_SECURE", production),
     }
 
 
@@ -77,6 +88,9 @@ DEFAULTS: dict = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # "Keep me logged in" lasts a month; log-out, a password change or "log out everywhere"
+    # end it sooner (see accounts/sessions.py).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,  # a facilitator's agenda form may stay open all afternoon
     "BABEL_DEFAULT_LOCALE": "es_AR",
     "BABEL_DEFAULT_TIMEZONE": "America/Argentina/Buenos_Aires",
@@ -97,10 +111,14 @@ DEFAULTS: dict = {
     # 2,000-screen room gets one update a second, rooms of up to 300 one every 150 ms.
     "ROOM_MESSAGES_PER_SECOND": 2000,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Reverse proxies in front of the server: their X-Forwarded-For and -Proto are believed, so
+    # log-in limits count each person's address, not the proxy's.
+    "PROXY_COUNT": 0,
 }
 
-# Only for development and tests: a fixed key would let anyone forge sessions in production.
-DEVELOPMENT_SECRET_KEY = "assembly-development-only-not-secret"
+# Without SECRET_KEY (development only), the key generated on first start is kept here, in the
+# instance folder, readable by its owner alone.
+SECRET_KEY_FILE = "secret_key"
 
 
 def engine_options(database_url: str, environ=os.environ) -> dict:

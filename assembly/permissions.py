@@ -57,28 +57,26 @@ _EVERYONE = frozenset(
         Action.PROPOSE,
     }
 )
-_FACILITATOR = _EVERYONE | {
-    Action.PREPARE_MEETINGS,
-    Action.RUN_MEETINGS,
-    Action.RECORD_ATTENDANCE,
-}
-_SECRETARY = _EVERYONE | {
-    Action.VIEW_MEMBER_HISTORY,
-    Action.PREPARE_MEETINGS,
-    Action.RECORD_ATTENDANCE,
-}
+# Meetings, as Argentine cooperatives hold them: the secretary convenes and keeps the record.
+# Preparing (creating a meeting, its agenda, templates, series, convening, deleting a draft) is
+# for facilitators and secretaries; running the room (starting it, moving through the agenda,
+# giving the floor, polls) for facilitators; recording attendance for both.
+_PREPARE = frozenset({Action.PREPARE_MEETINGS})
+_RUN = frozenset({Action.RUN_MEETINGS})
+_ATTENDANCE = frozenset({Action.RECORD_ATTENDANCE})
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
     Role.MEMBER: _EVERYONE,
-    Role.FACILITATOR: frozenset(_FACILITATOR),
-    Role.SECRETARY: frozenset(_SECRETARY),
+    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE,
+    Role.SECRETARY: _EVERYONE | _PREPARE | _ATTENDANCE | {Action.VIEW_MEMBER_HISTORY},
     Role.ADMIN: frozenset(Action),
 }
 
-# The people a meeting names to run it may do so whatever their role in the organisation.
-_NAMED_FACILITATOR = frozenset({Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE})
-_NAMED_SECRETARY = frozenset({Action.RECORD_ATTENDANCE})
+# The people a meeting names to run it may do so whatever their role in the organisation: its
+# facilitator runs the room and records attendance, its secretary records attendance.
+_NAMED_FACILITATOR = _RUN | _ATTENDANCE
+_NAMED_SECRETARY = _ATTENDANCE
 
 
 def active_membership(user_id: int, organisation_id: int) -> Membership | None:

@@ -117,8 +117,10 @@ def make_app(database_url, _schema):
     yield factory
     if apps:
         empty_all_tables(apps[0])
-    for app in apps:  # close its pooled connections now: test runs share the server's limit
-        with app.app_context():
+    # Close each app's pooled connections now, not whenever it is collected: the PostgreSQL
+    # server is shared, and a suite holding hundreds of idle connections starves it.
+    for made in apps:
+        with made.app_context():
             for engine in db.engines.values():
                 engine.dispose()
 
@@ -202,6 +204,41 @@ def coop(make_user, make_org):
     }
     org = make_org("Cooperativa 7 de Septiembre", members={p: r for r, p in people.items()})
     return org, people
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd): yields its port and what it received."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """An app that mails through `smtp_server`; `mail_app.mailed()` lists (to, body) sent."""
+    port, inbox = smtp_server
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    app.mailed = lambda: [(m["To"], m.get_payload(decode=True).decode()) for m in inbox.messages]
+    return app
 
 
 def outbox_bodies(app) -> list[str]:

@@ -8,6 +8,7 @@ from assembly.extensions import db
 
 def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
     monkeypatch.setenv("ASSEMBLY_ENV", "production")
+    monkeypatch.setenv("BASE_URL", "https://asamblea.example.coop")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
@@ -16,6 +17,7 @@ def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
 def test_production_with_secret_key_starts(monkeypatch, tmp_path):
     monkeypatch.setenv("ASSEMBLY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-value")
+    monkeypatch.setenv("BASE_URL", "https://asamblea.example.coop")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
     assert app.config["SECRET_KEY"] == "a-long-random-value"
     assert app.config["SESSION_COOKIE_SECURE"] is True

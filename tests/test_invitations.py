@@ -205,3 +205,55 @@ def test_an_invitation_cannot_be_accepted_twice_even_at_once(app, coop, make_use
             db.session.rollback()
     emails = {e for e, _r, _a in _memberships(app, org.id)}
     assert first.email in emails and second.email not in emails
+
+
+def test_an_invitation_is_accepted_only_by_the_invited_address(app, client, coop, make_user):
+    """A forwarded admin invitation does not make whoever opens it an admin."""
+    org, people = coop
+    intruder = make_user(email="otra@example.coop")
+    client.login(people["admin"].email)
+    _invite(client, org, "Invitada@Example.coop", "admin")
+    client.logout()
+    link = link_in(outbox_bodies(app)[-1])
+    before = _memberships(app, org.id)
+
+    client.login(intruder.email)
+    page = client.get(link, headers=EN)
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "invitada@example.coop" in text and "otra@example.coop" in text
+    assert "nothing has changed" in text and "ask an admin" in text
+    accept = client.post_form(link, headers=EN)
+    assert accept.status_code == 403
+    assert _memberships(app, org.id) == before
+    # The page's button logs out and comes back to the invitation, for the invited person.
+    response = client.post_form(f"/logout?next={link}")
+    assert response.location == link
+    signup = client.get(link, headers=EN).get_data(as_text=True)
+    assert "Create your account for invitada@example.coop" in signup
+    # The invitation is still there for the person it was meant for.
+    invited = make_user(email="invitada@example.coop")
+    client.login(invited.email)
+    assert client.post_form(link).status_code == 302
+    assert ("invitada@example.coop", Role.ADMIN, True) in _memberships(app, org.id)
+
+
+def test_the_service_refuses_another_address_too(app, coop, make_user):
+    from assembly.organisations import service
+    from assembly.organisations.models import Organisation
+    from assembly.organisations.service import InvitationForAnotherAddress
+
+    org, _people = coop
+    other = make_user(email="otra@example.coop")
+    with app.test_request_context():
+        _invitation, link = service.invite(
+            db.session.get(Organisation, org.id), "x@example.coop", Role.ADMIN, actor=None
+        )
+        db.session.commit()
+        token = link.rsplit("/", 1)[1]
+        try:
+            service.accept_invitation(token, db.session.get(User, other.id))
+            raise AssertionError("another address must not accept")
+        except InvitationForAnotherAddress:
+            db.session.rollback()
+        assert service.open_invitation(token).accepted_at is None

@@ -43,12 +43,43 @@ class User(UserMixin, db.Model):
         ForeignKey("organisation.id", ondelete="SET NULL")
     )
 
+    # The log-in (see UserSession) this request came with; set by accounts.sessions.
+    session_token = None
+    session_id = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and signs into the remember-me cookie: the
+        log-in's random token, not the user id, so that ending the log-in ends every copy of
+        those cookies."""
+        if not self.session_token:
+            raise RuntimeError("log in through accounts.sessions.start, which makes a token")
+        return self.session_token
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """One log-in on one device. Its cookies (session and "keep me logged in") carry a random
+    token; only the token's hash is kept here. Once the row has ended, or expired, every copy of
+    those cookies opens nothing: log-out ends this device's row, a password change or reset and
+    "log out everywhere" end all of the person's rows."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class OutboxMessage(db.Model):

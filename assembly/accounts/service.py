@@ -12,6 +12,7 @@ from flask_babel import force_locale, gettext, lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from assembly.accounts import sessions
 from assembly.accounts.models import Gender, User
 from assembly.core.clock import utcnow
 from assembly.core.errors import Conflict, DomainError
@@ -134,9 +135,11 @@ def update_profile(
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """A new password ends every log-in, this one too: the caller starts a new one here."""
     if not password_matches(user.password_hash, current):
         raise WrongPassword()
     user.password_hash = hash_password(new)
+    sessions.end_all(user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -152,12 +155,19 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
+def reset_link(user: User) -> str:
+    return absolute_url("accounts.reset_password", token=make_reset_token(user))
+
+
 def request_password_reset(email: str) -> None:
-    """Send (or keep for the admins) a reset link. Silent when no such account exists."""
+    """Mail a reset link to the account's own address, and to nobody else: an admin who could
+    read it could take over the account, and with it the person's roles in other organisations.
+    Silent when no such account exists. Without a mail server nothing goes out: an operator
+    prints a link with `assembly reset-link`."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = absolute_url("accounts.reset_password", token=make_reset_token(user))
+    link = reset_link(user)
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = gettext("Reset your Assembly password")
         body = gettext(
@@ -166,7 +176,7 @@ def request_password_reset(email: str) -> None:
             name=user.display_name,
             link=link,
         )
-    deliver(user.email, subject, body, recipient_user_id=user.id)
+    deliver(user.email, subject, body, recipient_user_id=user.id, private=True)
 
 
 def user_for_reset_token(token: str) -> User:
@@ -186,6 +196,8 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Whoever knew the old password (or holds a copied cookie) is logged out everywhere."""
     user = user_for_reset_token(token)
     user.password_hash = hash_password(new_password)
+    sessions.end_all(user)
     return user

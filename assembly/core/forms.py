@@ -10,7 +10,13 @@ def safe_next(default: str) -> str:
     """The `next` target if it stays on this site; the default otherwise (no open redirects)."""
     target = request.values.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    # Browsers read "/\host" as "//host": another site.
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.netloc
+        and "\\" not in target
+    ):
         return target
     return default
 

@@ -28,3 +28,12 @@ ballots_counted = _signals.signal(
     changed. Sent after the commit, outside any request.
     """,
 )
+
+sessions_ended = _signals.signal(
+    "sessions-ended",
+    doc="""Some of a person's log-ins ended (log-out, log out everywhere, a new password).
+
+    Sender: the User. Connections opened with an ended log-in must stop: the live package closes
+    them once the transaction commits (in every process). Sent inside the transaction.
+    """,
+)

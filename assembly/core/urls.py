@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link, also outside a request (CLI commands print invitation links)."""
-    if has_request_context() and not current_app.config.get("BASE_URL"):
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for mail, printed links and the CLI: always at the configured public
+    address (BASE_URL), never at the host a request named, which anyone can set (a reset link
+    mailed to `evil.example` hands the token to whoever runs it)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

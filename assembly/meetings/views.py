@@ -291,6 +291,7 @@ def _detail_page(meeting: Meeting, status: int = 200, **forms):
         ]
         context["copy_form"] = copy_form
         context["save_form"] = forms.get("save_form") or SaveTemplateForm(prefix="save")
+    if prepare or context["can_run"]:  # the meeting's named facilitator runs its projector too
         context["projector_url"] = url_for(
             "room.projector", token=meeting.projector_token, _external=True
         )

@@ -72,6 +72,17 @@ class InvitationExpired(DomainError):
         return lazy_gettext("This invitation has expired. Ask an admin for a new one.")
 
 
+class InvitationForAnotherAddress(DomainError):
+    """An invitation is for the address it was sent to: whoever else holds the link (a
+    forwarded message, a shared phone) cannot use it to take the role it offers."""
+
+    code = "invitation_for_another_address"
+    status = 403
+
+    def default_message(self):
+        return lazy_gettext("This invitation is for another e-mail address.")
+
+
 class NotANetwork(DomainError):
     code = "not_a_network"
 
@@ -440,8 +451,16 @@ def _claim(invitation: Invitation, user: User) -> Membership:
     return add_member(invitation.organisation, user, Role(invitation.role), actor=None)
 
 
+def invited_address_matches(invitation: Invitation, user: User) -> bool:
+    return normalise_email(user.email) == normalise_email(invitation.email)
+
+
 def accept_invitation(token: str, user: User) -> Membership:
-    return _claim(open_invitation(token), user)
+    """Only the account with the invited address accepts; any other is refused, unchanged."""
+    invitation = open_invitation(token)
+    if not invited_address_matches(invitation, user):
+        raise InvitationForAnotherAddress()
+    return _claim(invitation, user)
 
 
 def sign_up(
@@ -455,19 +474,14 @@ def sign_up(
 
 
 def outbox(organisation: Organisation):
-    """Messages an admin may need to pass on: to this organisation's invitees and members."""
+    """What this organisation sent (invitations, convocations), for its admins to pass on.
+    Nothing else: not a person's password reset, whichever organisations they belong to."""
     from assembly.accounts.models import OutboxMessage
 
-    member_ids = select(Membership.user_id).where(
-        Membership.organisation_id == organisation.id, Membership.left_at.is_(None)
-    )
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(
-                (OutboxMessage.organisation_id == organisation.id)
-                | OutboxMessage.recipient_user_id.in_(member_ids)
-            )
+            .where(OutboxMessage.organisation_id == organisation.id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(100)
         )

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from assembly.accounts import sessions
 from assembly.accounts.forms import SignUpForm
 from assembly.accounts.models import Gender, User
 from assembly.accounts.service import find_user_by_email
@@ -337,6 +338,13 @@ def invitation(token: str):
     except DomainError as error:
         return render_template("accounts/link_problem.html", message=str(error)), error.status
     if current_user.is_authenticated:
+        if not service.invited_address_matches(invitation, current_user):
+            # Nothing changes: say which address was invited and how to go on.
+            return render_template(
+                "organisations/invitation_elsewhere.html",
+                invitation=invitation,
+                form=ConfirmForm(),
+            ), 403
         form = ConfirmForm()
         if form.validate_on_submit():
             try:
@@ -364,6 +372,7 @@ def invitation(token: str):
             db.session.rollback()
             form.display_name.errors.append(str(error))
         else:
+            sessions.start(user)
             db.session.commit()
             login_user(user)
             flash(_("Welcome to %(name)s.", name=invitation.organisation.name), "success")

@@ -1,26 +1,39 @@
-"""Participation figures: who came, on time or late, who spoke and for how long.
+"""Participation figures: who came, on time or late, who spoke, and for how long altogether.
 
-Gender is only ever shown added up, and a group of fewer than MIN_GROUP speakers is folded into
-"not shown", so that nobody's self-description can be read off a small meeting's figures.
+Nobody's self-described gender may be read off the figures, not even by putting several
+together. So gender is shown as one split only, the share of speaking time of the people who
+described themselves as men against everyone else (women, gender-diverse people and those who did
+not say), and only:
+
+- once the meeting has ended: figures that change while people speak would tell, by difference,
+  on which side the last speaker is;
+- when each side has at least MIN_GROUP speakers, so no figure belongs to one person;
+- with each person's speaking time not shown (it would let shares be matched to people), only
+  how many times they spoke.
+
+Why one split: whether the figure is shown depends only on how many speakers each side has, and
+that condition reads the same with the two sides swapped; so whatever set of meetings someone
+compares, everyone could as well be on either side. With several groups, meetings whose speakers
+differ by one person told that person's group by which groups appeared (tests/test_participation
+checks both over every small room and pair of meetings).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from assembly.accounts.models import User
+from assembly.accounts.models import Gender, User
 from assembly.extensions import db
 from assembly.meetings.models import Attendance, FloorRequest, FloorStatus, Meeting, MeetingStatus
 from assembly.organisations.models import Organisation
 from assembly.room.service import minutes_late, participants_query
 
 MIN_GROUP = 2
-UNDISCLOSED = "undisclosed"
-FOLDED = "not_shown"
+MEN = "men"
+EVERYONE_ELSE = "everyone_else"
 
 
 @dataclass
@@ -113,32 +126,33 @@ def meeting_figures(meeting: Meeting) -> MeetingFigures:
         eligible=len(participants),
         people=sorted(people.values(), key=lambda p: p.name.lower()),
     )
-    figures.gender_share = gender_share(figures.people)
+    figures.gender_share = gender_share(meeting, figures.people)
     return figures
 
 
-def gender_share(people: list[PersonFigures]) -> dict[str, float]:
-    """Share of speaking time per self-described gender; small groups folded together."""
-    speakers = [p for p in people if p.seconds > 0]
-    total = sum(p.seconds for p in speakers)
-    if not total:
+def gender_share(meeting: Meeting, people: list[PersonFigures]) -> dict[str, float]:
+    """Share of speaking time of self-described men and of everyone else, when it is safe to
+    show (see the module's note); empty otherwise."""
+    if meeting.status != MeetingStatus.CLOSED:
         return {}
+    speakers = [p for p in people if p.seconds > 0]
     genders = dict(
         db.session.execute(
             select(User.id, User.gender).where(User.id.in_([p.user_id for p in speakers]))
         ).all()
     )
-    seconds: dict[str, float] = defaultdict(float)
-    counts: dict[str, int] = defaultdict(int)
-    for person in speakers:
-        group = genders.get(person.user_id) or UNDISCLOSED
-        group = getattr(group, "value", group)
-        seconds[group] += person.seconds
-        counts[group] += 1
-    shown: dict[str, float] = defaultdict(float)
-    for group, value in seconds.items():
-        shown[group if counts[group] >= MIN_GROUP else FOLDED] += value
-    return {group: value / total for group, value in sorted(shown.items())}
+    return split_shares([(genders.get(p.user_id), p.seconds) for p in speakers])
+
+
+def split_shares(speakers: list[tuple[Gender | str | None, float]]) -> dict[str, float]:
+    """{MEN: share, EVERYONE_ELSE: share} of the speaking time, from (gender, seconds) of each
+    person who spoke, if each side has at least MIN_GROUP of them; {} otherwise."""
+    men = [seconds for gender, seconds in speakers if seconds > 0 and gender == Gender.MAN]
+    others = [seconds for gender, seconds in speakers if seconds > 0 and gender != Gender.MAN]
+    total = sum(men) + sum(others)
+    if len(men) < MIN_GROUP or len(others) < MIN_GROUP or not total:
+        return {}
+    return {MEN: sum(men) / total, EVERYONE_ELSE: sum(others) / total}
 
 
 def organisation_trend(organisation: Organisation, limit: int = 12) -> list[MeetingFigures]:
