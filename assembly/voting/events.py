@@ -148,7 +148,8 @@ def _vote_fast(app: Flask, sid: str, payload=None, *_extra):
 
 def _prepare_fast(sid: str, payload):
     """The ballot if everything needed is at hand and well-formed; None to take the long way."""
-    user_id = socketio.server.get_environ(sid).get(USER_ID)
+    # A connection whose log-in has ended is closed (live/sessions.py): its environ is gone.
+    user_id = (socketio.server.get_environ(sid) or {}).get(USER_ID)
     if not user_id or not isinstance(payload, dict):
         return None
     poll_id, meeting_id, client_id, voter_key = _ballot_fields(payload)
