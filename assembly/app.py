@@ -111,6 +111,9 @@ def _init_extensions(app: Flask) -> None:
     import assembly.room.events
     import assembly.voting.events  # noqa: F401
 
+    # SocketIO keeps the options of earlier init_app calls: an app without a queue must not
+    # inherit the queue of one built before it in the same process (tests, CLI commands).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=socketio_async_mode(app),

@@ -285,7 +285,11 @@ def socket_for(app):
             sock.disconnect()
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The multi-process tests name their Redis explicitly; the in-process ones never use one, whatever
+# REDIS_URL the environment exports (config_for sets it to None).
+REDIS_URL = (
+    os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+)
 
 
 @pytest.fixture(scope="session")

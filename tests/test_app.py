@@ -98,3 +98,22 @@ def test_pages_are_mobile_first_and_accessible_by_structure(client):
     assert 'href="#main"' in page and '<main id="main"' in page
     assert '<label for="email">' in page and '<label for="password">' in page
     assert "cdn" not in page.lower()
+
+
+def test_in_process_socket_clients_work_whatever_redis_url_the_environment_exports(
+    monkeypatch, tmp_path, redis_url, make_app
+):
+    """An app built with a message queue (as `create_app()` is when REDIS_URL is exported) must
+    not leave its queue behind for the next app: the in-process test client refuses queues."""
+    from socketio import PubSubManager
+
+    from assembly.extensions import socketio
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/queue.db"})
+    assert isinstance(socketio.server.manager, PubSubManager)  # the environment's queue is used
+
+    app = make_app()  # the tests' own configuration: no queue
+    assert not isinstance(socketio.server.manager, PubSubManager)
+    client = socketio.test_client(app)
+    client.disconnect()
