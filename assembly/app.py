@@ -15,7 +15,16 @@ from werkzeug.exceptions import HTTPException
 
 from assembly import config as config_module
 from assembly.core.errors import DomainError
-from assembly.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from assembly.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    socketio,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
@@ -91,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -97,6 +97,11 @@ DEFAULTS: dict = {
     # 2,000-screen room gets one update a second, rooms of up to 300 one every 150 ms.
     "ROOM_MESSAGES_PER_SECOND": 2000,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Pages, styles, scripts and JSON leave compressed (zstd, Brotli or gzip, whichever the
+    # browser takes first); static files stream through the compressor, gzip included, so a
+    # browser without zstd or Brotli gets them compressed too.
+    "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["zstd", "br", "gzip"],
 }
 
 # Only for development and tests: a fixed key would let anyone forge sessions in production.

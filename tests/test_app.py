@@ -117,3 +117,29 @@ def test_in_process_socket_clients_work_whatever_redis_url_the_environment_expor
     assert not isinstance(socketio.server.manager, PubSubManager)
     client = socketio.test_client(app)
     client.disconnect()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_pages_and_static_files_leave_compressed(client, encoding):
+    """What a phone downloads is compressed by the app itself (a real deployment has no other
+    layer doing it): pages, and the static files, which stream through the compressor."""
+    import gzip
+
+    import brotli
+    from flask_compress.compat import compression  # zstd, from the standard library or not
+
+    decompress = {
+        "gzip": gzip.decompress,
+        "br": brotli.decompress,
+        "zstd": compression.zstd.decompress,
+    }
+    for url in ("/login", "/static/css/app.css", "/static/vendor/socket.io/socket.io.min.js"):
+        plain = client.get(url)
+        sent = client.get(url, headers={"Accept-Encoding": f"{encoding}, identity;q=0.5"})
+        assert sent.headers["Content-Encoding"] == encoding, url
+        assert "Accept-Encoding" in sent.headers["Vary"]
+        body = decompress[encoding](sent.get_data())
+        if url == "/login":  # a page carries a fresh CSRF token each time: compare its start
+            assert body[:200] == plain.get_data()[:200]
+        else:
+            assert body == plain.get_data() and len(sent.get_data()) < len(body) / 2
