@@ -275,7 +275,8 @@
       rounds.appendChild(el("tbody", {}, t.rows.map((r) => el("tr", {}, [
         el("th", { scope: "row", text: r.label }), ...r.cells.map((c) => el("td", { text: c })),
       ]))));
-      box.appendChild(el("div", { class: "table-scroll" }, [rounds]));
+      // Its own sideways scrolling on a phone, reachable from the keyboard too.
+      box.appendChild(el("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": t.caption }, [rounds]));
     });
     return box;
   }
