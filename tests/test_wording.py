@@ -337,3 +337,45 @@ def test_script_forms_cover_every_category_babel_knows(app):
         with app.test_request_context(headers={"Accept-Language": language.replace("_", "-")}):
             forms = script_forms(SENTENCES["gradient_reported"].form)
             assert set(forms) == set(Locale.parse(language).plural_form.tags) | {"other"}
+
+
+@pytest.mark.browser
+@pytest.mark.live
+def test_the_room_script_words_counts_as_the_pages_do(app, socket_for, browser_page):
+    """The room's script builds the results and progress from the forms the server hands over:
+    in the browser they read as the server's own pages word them, and Chromium's plural
+    categories (Intl.PluralRules) are Babel's for every count."""
+    from babel import Locale
+    from playwright.sync_api import expect
+
+    from tests.realistic import build
+
+    world = build(app, socket_for)
+    member = world.people["member"]
+    page = browser_page(member)
+    page.goto(world.live_room)
+    expect(page.locator(".poll-card")).to_have_count(3)
+    expect(page.locator(".poll-explanation")).to_have_count(2)
+    in_room = sorted(page.locator(".poll-explanation").all_inner_texts())
+    progress = page.locator(".poll-progress").all_inner_texts()
+
+    client = app.test_client()
+    client.login(member.email, member.password)
+    on_pages, page_progress = [], []
+    for link in page.locator(".poll-card a[href*='/polls/']").evaluate_all(
+        "(links) => links.map((a) => new URL(a.href).pathname)"
+    ):
+        html = client.get(link, headers=ES).get_data(as_text=True)
+        on_pages += re.findall(r'<p class="poll-explanation">(.*?)</p>', html)
+        page_progress += re.findall(r'<p class="poll-progress">(.*?)</p>', html)
+    assert in_room == sorted(on_pages) and len(in_room) == 2
+    assert "Votaron 2 de 6" in progress and sorted(progress) == sorted(page_progress)
+
+    counts = [*range(0, 120), 1000, 1_000_000, 1.5]
+    for language in ("es-AR", "en"):
+        chromium = page.evaluate(
+            "([lang, counts]) => counts.map((n) => new Intl.PluralRules(lang).select(n))",
+            [language, counts],
+        )
+        babel = [Locale.parse(language, sep="-").plural_form(n) for n in counts]
+        assert chromium == babel, language
