@@ -392,6 +392,16 @@ def browser_page(browser, live_server):
 
 
 @pytest.fixture
+def realistic(app, socket_for, live_server):
+    """A realistic organisation (tests/realistic.py), its open polls closed afterwards."""
+    from tests.realistic import build, close_open_polls
+
+    world = build(app, socket_for)
+    yield world
+    close_open_polls(live_server.url, world)
+
+
+@pytest.fixture
 def make_poll(app):
     """Creates a draft poll in a meeting; returns its id."""
     from assembly.meetings.models import Meeting

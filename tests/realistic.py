@@ -53,6 +53,25 @@ class World:
     live_room: str = ""
     # The organisations each role belongs to (other organisations' pages are "not found").
     slugs: dict[str, set[str]] = field(default_factory=dict)
+    # Polls left open: (organisation slug, poll id, e-mail of someone who may close it).
+    open_polls: list[tuple[str, int, str]] = field(default_factory=list)
+
+
+def close_open_polls(base_url: str, world: World) -> None:
+    """Close the world's open polls through the shared test server, so that it forgets them:
+    the next test's tables start empty and SQLite hands out the same poll ids again."""
+    import re
+
+    from tests.live import login
+
+    sessions = {}
+    for slug, poll_id, email in world.open_polls:
+        http = sessions.get(email) or login(base_url, email, DEMO_PASSWORD)
+        sessions[email] = http
+        url = f"{base_url}/o/{slug}/polls/{poll_id}"
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', http.get(url, timeout=10).text)
+        closed = http.post(f"{url}/close", data={"csrf_token": token.group(1)}, timeout=10)
+        assert closed.ok and "/login" not in closed.url, (url, closed.status_code)
 
 
 def _ok(ack):
@@ -378,6 +397,11 @@ def build(app, socket_for) -> World:
         {"slug": "camba"},
     ]
     world.values = [{}, *factorial_values, *rctps_values]
+    world.open_polls = [
+        ("factorial", all_members_id, "nicolas@demo.coop"),
+        ("factorial", open_poll, "nicolas@demo.coop"),
+        *([("rctps", weighted, "lucia@demo.coop")] if plenary_poll_open else []),
+    ]
     world.slugs = {
         "anonymous": set(),
         "member": {"factorial"},

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.realistic import build
-
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -240,11 +238,10 @@ ROLES = [
 
 
 def test_every_page_as_every_role_passes_axe_and_fits_a_phone(
-    app, socket_for, browser_page, live_server
+    app, realistic, browser_page, live_server
 ):
+    world = realistic
     started = time.monotonic()
-    world = build(app, socket_for)
-    built = time.monotonic()
     visits: list[Visit] = []
     reached: dict[str, set[str]] = {}
     seen: dict[str, tuple] = {}
@@ -295,7 +292,7 @@ def test_every_page_as_every_role_passes_axe_and_fits_a_phone(
     print(
         f"\nCrawl: {pages} pages opened by {len(ROLES)} roles ({skipped} more of a shape "
         f"already checked) in "
-        f"{time.monotonic() - built:.1f} s (data built in {built - started:.1f} s); "
+        f"{time.monotonic() - started:.1f} s; "
         f"serious or critical axe violations: {len(blocking)}; other axe violations: "
         f"{sum(len(v.violations) - len(v.blocking) for v in visits)}; "
         f"phone pages scrolling sideways at 360 px: {len(phone_sideways)}; "
@@ -311,15 +308,13 @@ def test_every_page_as_every_role_passes_axe_and_fits_a_phone(
     assert not small, "\n".join(f"{role} {url}: {targets}" for role, url, targets in small)
 
 
-def test_the_members_live_room_weighs_at_most_100_kb_compressed(
-    app, socket_for, browser, live_server
-):
+def test_the_members_live_room_weighs_at_most_100_kb_compressed(realistic, browser, live_server):
     """Measured as a phone loads it the first time, nothing cached (the member logged in
     elsewhere, and opens the link): every response of the page load, as transferred (headers
     and encoded bodies), plus the room's first Socket.IO messages."""
     from tests.live import login
 
-    world = build(app, socket_for)
+    world = realistic
     member = world.people["member"]
     session = login(live_server.url, member.email, member.password)
     context = browser.new_context(viewport=PHONE, locale="es-AR", base_url=live_server.url)

@@ -341,16 +341,14 @@ def test_script_forms_cover_every_category_babel_knows(app):
 
 @pytest.mark.browser
 @pytest.mark.live
-def test_the_room_script_words_counts_as_the_pages_do(app, socket_for, browser_page):
+def test_the_room_script_words_counts_as_the_pages_do(app, realistic, browser_page):
     """The room's script builds the results and progress from the forms the server hands over:
     in the browser they read as the server's own pages word them, and Chromium's plural
     categories (Intl.PluralRules) are Babel's for every count."""
     from babel import Locale
     from playwright.sync_api import expect
 
-    from tests.realistic import build
-
-    world = build(app, socket_for)
+    world = realistic
     member = world.people["member"]
     page = browser_page(member)
     page.goto(world.live_room)
