@@ -117,6 +117,12 @@ def make_app(database_url, _schema):
     yield factory
     if apps:
         empty_all_tables(apps[0])
+    # Each app has its own pool; close its connections now rather than whenever the app is
+    # collected: on a shared PostgreSQL, a run of idle pools reached max_connections.
+    for app in apps:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
