@@ -18,7 +18,16 @@ from werkzeug.routing import IntegerConverter
 
 from assembly import config as config_module
 from assembly.core.errors import DomainError
-from assembly.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from assembly.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    socketio,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
@@ -176,6 +185,7 @@ def _init_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -195,6 +205,9 @@ def _init_extensions(app: Flask) -> None:
     import assembly.room.events
     import assembly.voting.events  # noqa: F401
 
+    # SocketIO keeps the options of earlier init_app calls: an app without a queue must not
+    # inherit the queue of one built before it in the same process (tests, CLI commands).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=socketio_async_mode(app),

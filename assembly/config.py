@@ -114,6 +114,11 @@ DEFAULTS: dict = {
     # Reverse proxies in front of the server: their X-Forwarded-For and -Proto are believed, so
     # log-in limits count each person's address, not the proxy's.
     "PROXY_COUNT": 0,
+    # Pages, styles, scripts and JSON leave compressed (zstd, Brotli or gzip, whichever the
+    # browser takes first); static files stream through the compressor, gzip included, so a
+    # browser without zstd or Brotli gets them compressed too.
+    "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["zstd", "br", "gzip"],
 }
 
 # Without SECRET_KEY (development only), the key generated on first start is kept here, in the

@@ -326,7 +326,11 @@ def socket_for(app):
             sock.disconnect()
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The multi-process tests name their Redis explicitly; the in-process ones never use one, whatever
+# REDIS_URL the environment exports (config_for sets it to None).
+REDIS_URL = (
+    os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+)
 
 
 @pytest.fixture(scope="session")
@@ -426,6 +430,16 @@ def browser_page(browser, live_server):
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def realistic(app, socket_for, live_server):
+    """A realistic organisation (tests/realistic.py), its open polls closed afterwards."""
+    from tests.realistic import build, close_open_polls
+
+    world = build(app, socket_for)
+    yield world
+    close_open_polls(live_server.url, world)
 
 
 @pytest.fixture

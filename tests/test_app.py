@@ -100,3 +100,48 @@ def test_pages_are_mobile_first_and_accessible_by_structure(client):
     assert 'href="#main"' in page and '<main id="main"' in page
     assert '<label for="email">' in page and '<label for="password">' in page
     assert "cdn" not in page.lower()
+
+
+def test_in_process_socket_clients_work_whatever_redis_url_the_environment_exports(
+    monkeypatch, tmp_path, redis_url, make_app
+):
+    """An app built with a message queue (as `create_app()` is when REDIS_URL is exported) must
+    not leave its queue behind for the next app: the in-process test client refuses queues."""
+    from socketio import PubSubManager
+
+    from assembly.extensions import socketio
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/queue.db"})
+    assert isinstance(socketio.server.manager, PubSubManager)  # the environment's queue is used
+
+    app = make_app()  # the tests' own configuration: no queue
+    assert not isinstance(socketio.server.manager, PubSubManager)
+    client = socketio.test_client(app)
+    client.disconnect()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_pages_and_static_files_leave_compressed(client, encoding):
+    """What a phone downloads is compressed by the app itself (a real deployment has no other
+    layer doing it): pages, and the static files, which stream through the compressor."""
+    import gzip
+
+    import brotli
+    from flask_compress.compat import compression  # zstd, from the standard library or not
+
+    decompress = {
+        "gzip": gzip.decompress,
+        "br": brotli.decompress,
+        "zstd": compression.zstd.decompress,
+    }
+    for url in ("/login", "/static/css/app.css", "/static/vendor/socket.io/socket.io.min.js"):
+        plain = client.get(url)
+        sent = client.get(url, headers={"Accept-Encoding": f"{encoding}, identity;q=0.5"})
+        assert sent.headers["Content-Encoding"] == encoding, url
+        assert "Accept-Encoding" in sent.headers["Vary"]
+        body = decompress[encoding](sent.get_data())
+        if url == "/login":  # a page carries a fresh CSRF token each time: compare its start
+            assert body[:200] == plain.get_data()[:200]
+        else:
+            assert body == plain.get_data() and len(sent.get_data()) < len(body) / 2

@@ -75,8 +75,7 @@ def test_a_poll_is_prepared_opened_voted_from_phones_and_its_result_shown_live(
     facilitator.once("dialog", lambda dialog: dialog.accept())
     facilitator.get_by_role("button", name="Cerrar la votación").click()
     explanation = (
-        "Aprobada por mayoría simple: más votos a favor (2) que en contra (1); "
-        "las 0 abstenciones no cuentan."
+        "Aprobada por mayoría simple: más votos a favor (2) que en contra (1); nadie se abstuvo."
     )
     for page in (facilitator, projector, phones["admin"]):
         expect(page.locator(".poll-outcome")).to_have_text("Aprobada")

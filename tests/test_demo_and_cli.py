@@ -77,3 +77,33 @@ def test_create_organisation_command_prints_the_first_admins_invitation(app, run
     )
     assert response.status_code == 302
     assert client.get("/o/red-grafica/members").status_code == 200
+
+
+def test_serve_sends_each_write_at_once(app, runner, monkeypatch):
+    """Without TCP_NODELAY, every response after the first on a kept-alive connection waited
+    40 ms for the client's delayed acknowledgement of its headers before its body left."""
+    import socket
+
+    from gevent import pywsgi
+
+    from assembly import commands
+    from assembly.extensions import socketio
+
+    options = {}
+    monkeypatch.setattr(socketio, "run", lambda app, **kwargs: options.update(kwargs))
+    monkeypatch.setattr(commands, "tune_garbage_collector", lambda: None)
+    assert runner.invoke(args=["serve", "--port", "5999"]).exit_code == 0
+    handler = options["handler_class"]
+    assert issubclass(handler, pywsgi.WSGIHandler)
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        accepted, _address = listener.accept()
+        with client, accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            handled = []
+            monkeypatch.setattr(pywsgi.WSGIHandler, "handle", lambda self: handled.append(1))
+            connection = handler.__new__(handler)
+            connection.socket = accepted
+            connection.handle()
+            assert handled and accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

@@ -63,43 +63,69 @@ def test_dates_are_formatted_per_locale(client, coop):
     assert "since" in english
 
 
-def _extracted_msgids() -> set[str]:
+# The keywords the README's extraction command passes (Babel's defaults, with `_l`,
+# `lazy_gettext` and `lazy_pgettext`); `raw.ngettext` (assembly/core/plurals.py) is an ngettext.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "_l": None,
+    "ngettext": (1, 2),
+    "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
+
+
+def _key(message_id, context) -> tuple[str | None, str]:
+    """A message by its context and its (singular) id."""
+    return context, message_id[0] if isinstance(message_id, tuple | list) else message_id
+
+
+def _extracted_msgids() -> set[tuple[str | None, str]]:
     ids = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         PACKAGE,
         method_map=[("assembly/**.py", "python"), ("templates/**.html", "jinja2")],
-        keywords={
-            "_": None,
-            "gettext": None,
-            "lazy_gettext": None,
-            "_l": None,
-            "ngettext": (1, 2),
-            "lazy_ngettext": (1, 2),
-        },
+        keywords=KEYWORDS,
     ):
-        ids.add(message[0] if isinstance(message, tuple) else message)
+        ids.add(_key(message, context))
     return ids
+
+
+def _translated(message) -> bool:
+    forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+    return bool(message.id) and all(forms)
 
 
 def test_every_ui_string_has_a_spanish_translation():
     with open(os.path.join(CATALOG, "messages.po"), "rb") as f:
         catalog = read_po(f)
-    translated = {
-        m.id[0] if isinstance(m.id, tuple) else m.id
-        for m in catalog
-        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
-    }
-    missing = sorted(_extracted_msgids() - translated)
+    translated = {_key(m.id, m.context) for m in catalog if _translated(m)}
+    missing = sorted(_extracted_msgids() - translated, key=str)
     assert missing == [], f"untranslated: {missing[:20]}"
 
 
-def _key(value):
-    return tuple(value) if isinstance(value, list | tuple) else value
+def test_plural_messages_have_their_plural_forms_in_both_languages():
+    """A counted message is extracted with its plural, and Spanish has both of its forms."""
+    with open(os.path.join(CATALOG, "messages.po"), "rb") as f:
+        catalog = read_po(f)
+    assert catalog.num_plurals == 2 and catalog.plural_expr == "(n != 1)"
+    plurals = [m for m in catalog if m.id and isinstance(m.id, tuple)]
+    assert len(plurals) >= 20
+    for message in plurals:
+        assert len(message.string) == 2 and all(message.string), message.id
 
 
 def test_the_compiled_catalog_matches_its_source():
+    def tuples(value):  # plural ids and forms: lists from one reader, tuples from the other
+        return tuple(value) if isinstance(value, tuple | list) else value
+
+    def entries(catalog):
+        return {(m.context, tuples(m.id)): tuples(m.string) for m in catalog if m.id}
+
     with open(os.path.join(CATALOG, "messages.po"), "rb") as f:
-        source = {_key(m.id): _key(m.string) for m in read_po(f) if m.id and not m.fuzzy}
+        source = entries(m for m in read_po(f) if not m.fuzzy)
     with open(os.path.join(CATALOG, "messages.mo"), "rb") as f:
-        compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+        compiled = entries(read_mo(f))
     assert compiled == source, "run: pybabel compile -d assembly/translations"

@@ -211,7 +211,7 @@ def test_creating_a_series_from_the_form(app, client, coop):
             assert "Apertura y verificación del quórum" in titles
     # Viewing the series page (and the list) again schedules nothing more.
     page = client.get(response.location, headers=EN).get_data(as_text=True)
-    assert "every 1 months" in page and "Asamblea mensual" in page
+    assert "every month" in page and "Asamblea mensual" in page
     client.get(f"/o/{org.slug}/meetings")
     client.get(response.location)
     assert len(local_starts(app, series_id)) == 3

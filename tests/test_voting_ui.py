@@ -302,7 +302,7 @@ def test_a_poll_open_for_days_from_creation_to_the_result(app, coop):
     ballot = {"voter_key": f"u:{people['member'].id}", "client_id": client_id, "vote": "yes"}
     voted = member.post_form(f"{url}/vote", ballot, follow_redirects=True)
     assert "Tu voto quedó registrado." in text_of(voted)
-    assert "Votaron 1 de 4" in text_of(voted) and 'name="vote"' not in text_of(voted)
+    assert "Votó 1 de 4" in text_of(voted) and 'name="vote"' not in text_of(voted)
     # The same form sent twice (a double tap, a reload): acknowledged, counted once.
     again = member.post_form(f"{url}/vote", ballot, follow_redirects=True)
     assert "cuenta una sola vez" in text_of(again)
@@ -449,9 +449,9 @@ def test_the_result_page_of_a_meeting_poll_keeps_the_whole_record(app, room):
     page = text_of(
         client_for(app, people["member"]).get(f"/o/{org.slug}/polls/{poll.id}", headers=EN)
     )
-    assert "Adopted by a 2/3 majority: 2 votes in favour out of 3 counted" in page
+    assert "Adopted by a 2/3 majority: 2 in favour out of 3 votes counted" in page
     assert "Quorum at opening" in page and "Quorum at closing" in page
-    assert "3 of 4 represented (2 needed)" in page
+    assert "3 of 4 members represented (quorum: 2)" in page
     assert "66.7 %" in page  # two of three, abstentions included
     assert "Two-thirds majority of all votes cast, abstentions included." in page
     detail = text_of(client_for(app, people["member"]).get(f"/o/{org.slug}/meetings/{meeting.id}/"))
@@ -469,21 +469,21 @@ CASES = [
     (
         _count("yes_no", {}, [], [{"vote": "yes"}] * 3 + [{"vote": "no"}, {"vote": "abstain"}]),
         "Adopted by simple majority: more votes in favour (3) than against (1); "
-        "the 1 abstentions do not count.",
+        "1 abstention does not count.",
         "Aprobada por mayoría simple: más votos a favor (3) que en contra (1); "
-        "las 1 abstenciones no cuentan.",
+        "1 abstención no cuenta.",
     ),
     (
         _count("yes_no", {"majority": "absolute"}, [], [{"vote": "yes"}] * 5, eligible=10),
-        "Not adopted: an absolute majority needed 6 votes in favour, more than half of the 10 "
-        "possible, and there were 5.",
-        "Rechazada: la mayoría absoluta necesitaba 6 votos a favor, más de la mitad de los 10 "
-        "posibles, y hubo 5.",
+        "Not adopted: an absolute majority needed 6 votes in favour, more than half of those "
+        "who can vote (10), and there were 5.",
+        "Rechazada: la mayoría absoluta necesitaba 6 votos a favor, más de la mitad de quienes "
+        "pueden votar (10), y hubo 5.",
     ),
     (
         _count("consent", {"max_objections": 0}, [], [{"vote": "agree"}, {"vote": "object"}]),
-        "Not adopted: 1 objections, more than the 0 tolerated.",
-        "Rechazada: 1 objeciones, más de las 0 toleradas.",
+        "Not adopted: 1 objection, more than tolerated (0).",
+        "Rechazada: 1 objeción, más de lo tolerado (0).",
     ),
     (
         _count("gradient", {}, [], [{"level": 5}, {"level": 4}, {"level": 2}, {"level": 4}]),
@@ -497,10 +497,10 @@ CASES = [
     ),
     (
         _count("approval", {"seats": 1}, [1, 2, 3], [{"options": [1, 2]}, {"options": [2, 1]}]),
-        "Tie: Norte and Sur have the same result (2) for the last place; 0 of 1 places are "
-        "filled and the assembly must settle the tie.",
-        "Empate: Norte y Sur tienen el mismo resultado (2) para el último lugar; se cubrieron 0 "
-        "de 1 lugares y la asamblea tiene que resolver el empate.",
+        "Tie: Norte and Sur have the same result (2) for the last place; places filled: 0 of 1; "
+        "the assembly must settle the tie.",
+        "Empate: Norte y Sur tienen el mismo resultado (2) para el último lugar; lugares "
+        "cubiertos: 0 de 1; la asamblea tiene que resolver el empate.",
     ),
     (
         _count(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from assembly.accounts.models import Gender
 from assembly.meetings.models import (
@@ -22,7 +25,6 @@ LABELS = {
     OrganisationKind.SME: _l("SME"),
     OrganisationKind.COLLECTIVE: _l("Collective"),
     OrganisationKind.NETWORK: _l("Network or federation"),
-    OrganisationKind.OTHER: _l("Other"),
     Role.MEMBER: _l("Member"),
     Role.FACILITATOR: _l("Facilitator"),
     Role.SECRETARY: _l("Secretary"),
@@ -31,7 +33,6 @@ LABELS = {
     Gender.WOMAN: _l("Woman"),
     Gender.MAN: _l("Man"),
     Gender.NON_BINARY: _l("Non-binary"),
-    Gender.OTHER: _l("Another identity"),
     MembershipEventKind.JOINED: _l("joined"),
     MembershipEventKind.ROLE_CHANGED: _l("role changed"),
     MembershipEventKind.REMOVED: _l("removed"),
@@ -40,10 +41,8 @@ LABELS = {
     MeetingKind.WORKSHOP: _l("Problematisation workshop"),
     MeetingKind.PLENARY: _l("Network plenary"),
     MeetingKind.WORKING: _l("Working meeting"),
-    MeetingStatus.DRAFT: _l("Draft"),
     MeetingStatus.CONVENED: _l("Convened"),
     MeetingStatus.LIVE: _l("In progress"),
-    MeetingStatus.CLOSED: _l("Closed"),
     SpeakerPolicy.FIRST_COME: _l("First come, first served"),
     SpeakerPolicy.PROGRESSIVE: _l("Progressive (those who spoke less go first)"),
     AgendaItemKind.INFORMATION: _l("Information"),
@@ -51,7 +50,6 @@ LABELS = {
     AgendaItemKind.DECISION: _l("Decision"),
     AgendaItemKind.QUESTION: _l("Problematisation question"),
     AgendaItemKind.COMMITMENTS_REVIEW: _l("Review of commitments"),
-    AgendaItemKind.OTHER: _l("Other matter"),
     AgendaItemState.PROPOSED: _l("Waiting for the facilitator"),
     AgendaItemState.ACCEPTED: _l("Accepted"),
     AgendaItemState.DECLINED: _l("Declined"),
@@ -75,12 +73,29 @@ LABELS = {
     Weighting.MEMBERSHIP: _l("Organisations weighted by their membership"),
 }
 
+# A StrEnum member is equal to its value, so members of two enums with the same value ("other",
+# "draft") would be one key above: these are looked up by their enum too.
+SHARED_VALUES = {
+    (OrganisationKind, "other"): lazy_pgettext("organisation kind", "Other"),
+    (Gender, "other"): lazy_pgettext("gender", "Other"),
+    (AgendaItemKind, "other"): _l("Other matter"),
+    (MeetingStatus, "draft"): _l("Draft"),
+    (PollStatus, "draft"): _l("Draft"),
+    (MeetingStatus, "closed"): _l("Closed"),
+    (PollStatus, "closed"): _l("Closed"),
+}
+
 
 def label(value) -> str:
     if value is None:
         return ""
-    return str(LABELS.get(value, value))
+    if isinstance(value, Enum) and (type(value), value.value) in SHARED_VALUES:
+        return str(SHARED_VALUES[type(value), value.value])
+    if value in LABELS:
+        return str(LABELS[value])
+    shared = [text for (_enum, v), text in SHARED_VALUES.items() if v == value]
+    return str(shared[0]) if shared else str(value)
 
 
 def choices(enum_cls) -> list[tuple[str, str]]:
-    return [(member.value, LABELS[member]) for member in enum_cls]
+    return [(member.value, label(member)) for member in enum_cls]

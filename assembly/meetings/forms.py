@@ -66,7 +66,7 @@ class MeetingForm(FlaskForm):
     facilitator = SelectField(_l("Facilitator"), validators=[Optional()])
     secretary = SelectField(_l("Secretary (takes the minutes)"), validators=[Optional()])
     speaker_policy = SelectField(
-        _l("Order of speakers"),
+        _l("How the speakers list is ordered"),
         choices=lambda: choices(SpeakerPolicy),
         default=SpeakerPolicy.FIRST_COME.value,
     )

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -318,8 +318,10 @@ def convene(slug: str, meeting_id: int):
     require_confirmation()
     return carry_out(
         lambda: service.convene(meeting),
-        done=lambda people: _(
-            "The meeting has been convened. %(count)s people were notified.", count=len(people)
+        done=lambda people: ngettext(
+            "The meeting has been convened. %(num)s person was notified.",
+            "The meeting has been convened. %(num)s people were notified.",
+            len(people),
         ),
         to=_detail_url(meeting),
     )
@@ -561,7 +563,11 @@ def apply_template(slug: str, meeting_id: int):
         return _to_detail(meeting)
     return carry_out(
         lambda: service.apply_template(meeting, form.template.data),
-        done=lambda added: _("%(count)s items were added to the agenda.", count=added),
+        done=lambda added: ngettext(
+            "%(num)s item was added to the agenda.",
+            "%(num)s items were added to the agenda.",
+            added,
+        ),
         to=_detail_url(meeting, "agenda"),
         refused_to=_detail_url(meeting),
     )
@@ -580,7 +586,11 @@ def copy_agenda(slug: str, meeting_id: int):
         abort(404)
     return carry_out(
         lambda: service.copy_agenda(meeting, source),
-        done=lambda added: _("%(count)s items were added to the agenda.", count=added),
+        done=lambda added: ngettext(
+            "%(num)s item was added to the agenda.",
+            "%(num)s items were added to the agenda.",
+            added,
+        ),
         to=_detail_url(meeting, "agenda"),
         refused_to=_detail_url(meeting),
     )
@@ -710,9 +720,10 @@ def stop_series(slug: str, series_id: int):
     require_confirmation()
     return carry_out(
         lambda: service.stop_series(found, utcnow()),
-        done=lambda removed: _(
-            "The series has ended. %(count)s future drafts were removed; convened meetings stay.",
-            count=removed,
+        done=lambda removed: ngettext(
+            "The series has ended. %(num)s future draft was removed; convened meetings stay.",
+            "The series has ended. %(num)s future drafts were removed; convened meetings stay.",
+            removed,
         ),
         category="info",
         to=url_for("meetings.series", slug=slug, series_id=series_id),

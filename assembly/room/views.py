@@ -14,8 +14,11 @@ from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can_in_meeting
 from assembly.room import service
 from assembly.room.participation import meeting_figures, organisation_trend
+from assembly.room.wording import quorum_text, room_js_plurals
 
 bp = Blueprint("room", __name__)
+bp.add_app_template_global(quorum_text)
+bp.add_app_template_global(room_js_plurals)
 
 
 def meeting_in(slug: str, meeting_id: int) -> Meeting | None:

@@ -3,13 +3,15 @@
 `counting.count` explains every result as a key and its parameters (numbers as ints or "p/q"
 strings, options as ids). `explain` turns that into one sentence in the reader's language, with
 the options' labels. The live room's script builds the same sentences from `js_strings()`, where
-each `%(name)s` becomes `{name}`, so the words exist once, in this file.
+each `%(name)s` becomes `{name}`, so the words exist once, in this file. A sentence whose words
+follow one of its numbers is `Counted` (see assembly/core/plurals.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,14 +19,49 @@ from babel.lists import format_list
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
-SENTENCES = {
-    "simple_majority_yes_exceeds_no": _l(
-        "Adopted by simple majority: more votes in favour (%(yes)s) than against (%(no)s); "
-        "the %(abstain)s abstentions do not count."
+from assembly.core.plurals import PluralForm, braces, plural_count, raw, script_forms
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A sentence whose words follow one of its numbers, `count` (1 abstention, 2 abstentions);
+    `zero` says it otherwise when that number is 0."""
+
+    count: str
+    form: PluralForm
+    zero: Any = None
+
+
+# The other numbers of a counted sentence stand where their number does not change the words
+# ("in favour (3)", "places filled: 1 of 2").
+SENTENCES: dict[str, Any] = {
+    "simple_majority_yes_exceeds_no": Counted(
+        "abstain",
+        lambda n: raw.ngettext(
+            "Adopted by simple majority: more votes in favour (%(yes)s) than against (%(no)s); "
+            "%(abstain)s abstention does not count.",
+            "Adopted by simple majority: more votes in favour (%(yes)s) than against (%(no)s); "
+            "%(abstain)s abstentions do not count.",
+            n,
+        ),
+        zero=_l(
+            "Adopted by simple majority: more votes in favour (%(yes)s) than against (%(no)s); "
+            "nobody abstained."
+        ),
     ),
-    "simple_majority_yes_not_above_no": _l(
-        "Not adopted: the votes in favour (%(yes)s) are not more than those against (%(no)s); "
-        "the %(abstain)s abstentions do not count."
+    "simple_majority_yes_not_above_no": Counted(
+        "abstain",
+        lambda n: raw.ngettext(
+            "Not adopted: the votes in favour (%(yes)s) are not more than those against "
+            "(%(no)s); %(abstain)s abstention does not count.",
+            "Not adopted: the votes in favour (%(yes)s) are not more than those against "
+            "(%(no)s); %(abstain)s abstentions do not count.",
+            n,
+        ),
+        zero=_l(
+            "Not adopted: the votes in favour (%(yes)s) are not more than those against "
+            "(%(no)s); nobody abstained."
+        ),
     ),
     "simple_majority_yes_exceeds_no_and_abstain": _l(
         "Adopted by simple majority: more votes in favour (%(yes)s) than against (%(no)s) and "
@@ -35,36 +72,84 @@ SENTENCES = {
         "and abstentions (%(abstain)s) together."
     ),
     "absolute_majority_reached": _l(
-        "Adopted by absolute majority: %(yes)s votes in favour, more than half of the "
-        "%(eligible)s possible (%(votes_needed)s were needed)."
+        "Adopted by absolute majority: the votes in favour (%(yes)s) are more than half of "
+        "those who can vote (%(eligible)s; at least %(votes_needed)s needed)."
     ),
-    "absolute_majority_not_reached": _l(
-        "Not adopted: an absolute majority needed %(votes_needed)s votes in favour, more than "
-        "half of the %(eligible)s possible, and there were %(yes)s."
+    "absolute_majority_not_reached": Counted(
+        "votes_needed",
+        lambda n: raw.ngettext(
+            "Not adopted: an absolute majority needed %(votes_needed)s vote in favour, more "
+            "than half of those who can vote (%(eligible)s), and there were %(yes)s.",
+            "Not adopted: an absolute majority needed %(votes_needed)s votes in favour, more "
+            "than half of those who can vote (%(eligible)s), and there were %(yes)s.",
+            n,
+        ),
     ),
-    "qualified_majority_reached": _l(
-        "Adopted by a %(fraction)s majority: %(yes)s votes in favour out of %(base)s counted "
-        "(at least %(votes_needed)s were needed)."
+    "qualified_majority_reached": Counted(
+        "base",
+        lambda n: raw.ngettext(
+            "Adopted by a %(fraction)s majority: %(yes)s in favour out of %(base)s vote "
+            "counted (at least %(votes_needed)s needed).",
+            "Adopted by a %(fraction)s majority: %(yes)s in favour out of %(base)s votes "
+            "counted (at least %(votes_needed)s needed).",
+            n,
+        ),
     ),
-    "qualified_majority_not_reached": _l(
-        "Not adopted: a %(fraction)s majority needed at least %(votes_needed)s votes in favour "
-        "out of %(base)s counted, and there were %(yes)s."
+    "qualified_majority_not_reached": Counted(
+        "votes_needed",
+        lambda n: raw.ngettext(
+            "Not adopted: a %(fraction)s majority needed at least %(votes_needed)s vote in "
+            "favour (votes counted: %(base)s), and there were %(yes)s.",
+            "Not adopted: a %(fraction)s majority needed at least %(votes_needed)s votes in "
+            "favour (votes counted: %(base)s), and there were %(yes)s.",
+            n,
+        ),
     ),
     "empty_base": _l("Not adopted: there were no votes to count."),
-    "no_objections": _l("Adopted by consent: nobody objected (%(stand_asides)s stood aside)."),
-    "objections_tolerated": _l(
-        "Adopted by consent: %(objections)s objections, no more than the %(max_objections)s "
-        "tolerated (%(stand_asides)s stood aside)."
+    "no_objections": Counted(
+        "stand_asides",
+        lambda n: raw.ngettext(
+            "Adopted by consent: nobody objected (%(stand_asides)s stood aside).",
+            "Adopted by consent: nobody objected (%(stand_asides)s stood aside).",
+            n,
+        ),
+        zero=_l("Adopted by consent: nobody objected or stood aside."),
     ),
-    "objection_blocks": _l(
-        "Not adopted: %(objections)s objections, more than the %(max_objections)s tolerated."
+    "objections_tolerated": Counted(
+        "objections",
+        lambda n: raw.ngettext(
+            "Adopted by consent: %(objections)s objection, no more than tolerated "
+            "(%(max_objections)s); stood aside: %(stand_asides)s.",
+            "Adopted by consent: %(objections)s objections, no more than tolerated "
+            "(%(max_objections)s); stood aside: %(stand_asides)s.",
+            n,
+        ),
     ),
-    "gradient_reported": _l(
-        "Temperature taken: %(total)s responses, average %(mean)s, median %(median)s; "
-        "nobody blocked."
+    "objection_blocks": Counted(
+        "objections",
+        lambda n: raw.ngettext(
+            "Not adopted: %(objections)s objection, more than tolerated (%(max_objections)s).",
+            "Not adopted: %(objections)s objections, more than tolerated (%(max_objections)s).",
+            n,
+        ),
     ),
-    "gradient_blocked": _l(
-        "Blocked: %(blockers)s chose level %(block_level)s or lower, which is a block."
+    "gradient_reported": Counted(
+        "total",
+        lambda n: raw.ngettext(
+            "Temperature taken: %(total)s response, average %(mean)s, median %(median)s; "
+            "nobody blocked.",
+            "Temperature taken: %(total)s responses, average %(mean)s, median %(median)s; "
+            "nobody blocked.",
+            n,
+        ),
+    ),
+    "gradient_blocked": Counted(
+        "blockers",
+        lambda n: raw.ngettext(
+            "Blocked: %(blockers)s person chose level %(block_level)s or lower, which is a block.",
+            "Blocked: %(blockers)s people chose level %(block_level)s or lower, which is a block.",
+            n,
+        ),
     ),
     "highest_total": _l(
         "Highest total: %(winners)s; next came %(runner_up)s with %(runner_up_value)s."
@@ -76,18 +161,24 @@ SENTENCES = {
         "Chosen through the strongest chains of preferences (Schulze method): %(winners)s; "
         "next came %(runner_up)s."
     ),
-    "irv_majority": _l(
-        "%(winner)s won in round %(round)s with %(votes)s of the %(active)s votes still in play, "
-        "more than half."
+    "irv_majority": Counted(
+        "active",
+        lambda n: raw.ngettext(
+            "%(winner)s won in round %(round)s with %(votes)s of the %(active)s vote still in "
+            "play, more than half.",
+            "%(winner)s won in round %(round)s with %(votes)s of the %(active)s votes still in "
+            "play, more than half.",
+            n,
+        ),
     ),
     "irv_sequential": _l("Elected place by place by instant run-off, in this order: %(winners)s."),
     "irv_all_ballots_exhausted": _l(
         "No majority: the ballots ran out of preferences between %(tied)s "
-        "(%(seats_filled)s of %(seats)s places filled)."
+        "(places filled: %(seats_filled)s of %(seats)s)."
     ),
     "tie_at_last_seat": _l(
-        "Tie: %(tied)s have the same result (%(value)s) for the last place; %(seats_filled)s of "
-        "%(seats)s places are filled and the assembly must settle the tie."
+        "Tie: %(tied)s have the same result (%(value)s) for the last place; places filled: "
+        "%(seats_filled)s of %(seats)s; the assembly must settle the tie."
     ),
     "no_votes": _l("Nobody voted, so nothing was chosen."),
     "seats_cover_all_options": _l(
@@ -124,12 +215,26 @@ RULES = {
     "three_quarters_included": _l(
         "Three-quarters majority of all votes cast, abstentions included."
     ),
-    "consent": _l("Consent: adopted unless there are more than %(max_objections)s objections."),
+    "consent": Counted(
+        "max_objections",
+        lambda n: raw.ngettext(
+            "Consent: adopted unless there is more than %(max_objections)s objection.",
+            "Consent: adopted unless there are more than %(max_objections)s objections.",
+            n,
+        ),
+    ),
     "consent_none": _l("Consent: adopted unless someone objects."),
     "gradient": _l("Gradient of agreement from 0 (block) to 5 (full support): a 0 blocks."),
     "single": _l("Each person picks one option; the most voted wins."),
     "approval": _l("Each person approves every option they accept; the most approved wins."),
-    "dots": _l("Each person spreads %(dots)s dots among the options; the most dots win."),
+    "dots": Counted(
+        "dots",
+        lambda n: raw.ngettext(
+            "Each person spreads %(dots)s dot among the options; the most dots win.",
+            "Each person spreads %(dots)s dots among the options; the most dots win.",
+            n,
+        ),
+    ),
     "score": _l("Each person scores the options from 0 to 5; the highest total wins."),
     "ranked_irv": _l(
         "Ranked choice with instant run-off: the option with fewest first preferences drops out "
@@ -141,6 +246,17 @@ RULES = {
     ),
     "seats": _l("Places to fill: %(seats)s."),
 }
+
+# Counted phrases of poll pages and of the room's poll cards, by the number that words them.
+PHRASES: dict[str, PluralForm] = {
+    "progress": lambda n: raw.ngettext(
+        "%(voted)s of %(eligible)s has voted", "%(voted)s of %(eligible)s have voted", n
+    ),
+    "dots_left": lambda n: raw.ngettext(
+        "%(count)s dot left of %(total)s", "%(count)s dots left of %(total)s", n
+    ),
+}
+
 
 # Parameters that name options (one, or a list of them); the rest are numbers or kept as text.
 _OPTION = {"winner", "runner_up"}
@@ -240,10 +356,19 @@ def explain(result: Mapping | None, option_labels=None) -> str:
     template = SENTENCES.get(explanation.get("key"))
     if template is None:
         return ""
-    params = sentence_params(
-        explanation["key"], explanation.get("params") or {}, _labels(option_labels)
-    )
-    return _FORMAT_FIELD.sub(lambda m: params.get(m.group(1), "—"), str(template))
+    raw_params = explanation.get("params") or {}
+    params = sentence_params(explanation["key"], raw_params, _labels(option_labels))
+    return _FORMAT_FIELD.sub(lambda m: params.get(m.group(1), "—"), _text(template, raw_params))
+
+
+def _text(template, values: Mapping) -> str:
+    """The sentence's words for these numbers, placeholders still in."""
+    if not isinstance(template, Counted):
+        return str(template)
+    n = plural_count(values.get(template.count))
+    if n == 0 and template.zero is not None:
+        return str(template.zero)
+    return template.form(n)
 
 
 def outcome(result: Mapping | None) -> str:
@@ -266,22 +391,34 @@ def rule_key(method: str, config: Mapping) -> str:
 def rule(method: str, config: Mapping | None) -> str:
     """The rule the poll decides by, in one line (and the places to fill, when several)."""
     config = config or {}
-    text = str(RULES.get(rule_key(method, config), ""))
     values = {"max_objections": config.get("max_objections", 0), "dots": config.get("dots", 3)}
-    text = _FORMAT_FIELD.sub(lambda m: str(values.get(m.group(1), "")), text)
+    text = _text(RULES.get(rule_key(method, config), ""), values)
+    text = _FORMAT_FIELD.sub(lambda m: number(values.get(m.group(1))), text)
     if config.get("seats", 1) > 1:
-        text += " " + str(RULES["seats"]) % {"seats": config["seats"]}
+        text += " " + str(RULES["seats"]) % {"seats": number(config["seats"])}
     return text
 
 
-def _braces(text) -> str:
-    return _FORMAT_FIELD.sub(r"{\1}", str(text))
+def _for_script(template):
+    """A sentence for the script: its text, or, when counted, every form of it by CLDR plural
+    category (the script picks one with Intl.PluralRules) and its words for zero."""
+    if not isinstance(template, Counted):
+        return braces(template)
+    return {
+        "count": template.count,
+        "forms": {k: braces(v) for k, v in script_forms(template.form).items()},
+        "zero": None if template.zero is None else braces(template.zero),
+    }
 
 
-def js_strings() -> dict[str, dict[str, str]]:
+def js_strings() -> dict[str, dict]:
     """The same sentences for the live room's script, with {placeholders}."""
     return {
-        "sentences": {key: _braces(text) for key, text in SENTENCES.items()},
+        "sentences": {key: _for_script(text) for key, text in SENTENCES.items()},
         "outcomes": {key: str(text) for key, text in OUTCOMES.items()},
-        "rules": {key: _braces(text) for key, text in RULES.items()},
+        "rules": {key: _for_script(text) for key, text in RULES.items()},
+        "phrases": {
+            key: {k: braces(v) for k, v in script_forms(form).items()}
+            for key, form in PHRASES.items()
+        },
     }

@@ -13,6 +13,7 @@ from datetime import time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -366,7 +367,11 @@ def remind(slug: str, poll_id: int):
     return carry_out(
         lambda: pages.remind_non_voters(found),
         done=lambda count: (
-            _("%(count)s people who have not voted yet were reminded.", count=count)
+            ngettext(
+                "%(num)s person who has not voted yet was reminded.",
+                "%(num)s people who have not voted yet were reminded.",
+                count,
+            )
             if count
             else _("Everyone has voted: nobody needed a reminder.")
         ),

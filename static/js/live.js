@@ -18,6 +18,9 @@
   const $ = (selector) => root.querySelector(selector);
   const $$ = (selector) => Array.from(root.querySelectorAll(selector));
   const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_m, k) => (k in values ? values[k] : ""));
+  // Counted sentences come in every plural form of the page's language (assembly/core/plurals.py).
+  const pluralRules = new Intl.PluralRules(document.documentElement.lang || "es-AR");
+  const plural = (forms, n) => forms[pluralRules.select(n)] || forms.other;
   const bind = (name, text) => $$(`[data-bind="${name}"]`).forEach((el) => { el.textContent = text; });
   const show = (selector, visible) => $$(selector).forEach((el) => { el.hidden = !visible; });
   const el = (tag, props = {}, children = []) => {
@@ -162,7 +165,8 @@
 
   function renderAttendance() {
     const a = state.attendance;
-    const text = a.basis === "organisations" ? T.organisations_represented : T.represented;
+    const forms = a.basis === "organisations" ? T.plurals.quorum_organisations : T.plurals.quorum_members;
+    const text = plural(forms, a.eligible);
     bind("quorum-flag", a.met ? T.quorum_met : T.quorum_missing);
     $$('[data-bind="quorum-flag"]').forEach((n) => n.classList.toggle("met", a.met));
     bind("quorum-text", fmt(text, a));

@@ -68,6 +68,16 @@
   };
   const percent = (value) => (value === null ? "—" : `${oneDecimal.format(value)} %`);
   const join = (items) => (items.length ? (lists ? lists.format(items) : items.join(", ")) : "—");
+  // A counted sentence comes with every plural form of the page's language (see
+  // assembly/core/plurals.py): pick the one for its count, or its words for zero.
+  const pluralRules = new Intl.PluralRules(lang);
+  const plural = (forms, n) => forms[pluralRules.select(n)] || forms.other;
+  const words = (template, values) => {
+    if (typeof template === "string") return template;
+    const n = toNumber(values[template.count]);
+    if (n === 0 && template.zero) return template.zero;
+    return plural(template.forms, n === null ? 2 : n);
+  };
 
   const OPTION = ["winner", "runner_up"];
   const OPTIONS = ["winners", "tied"];
@@ -91,7 +101,7 @@
       const values = ex.params.values || {};
       params.winners = join((ex.params.winners || []).map((o) => `${name(o)} (${number(values[String(o)])})`));
     }
-    return fill(template, params);
+    return fill(words(template, ex.params || {}), params);
   }
 
   function ruleKey(method, config) {
@@ -104,9 +114,10 @@
   }
 
   function rule(method, config) {
-    let text = X.rules[ruleKey(method, config)] || "";
-    text = fill(text, { max_objections: config.max_objections || 0, dots: config.dots || 3 });
-    if ((config.seats || 1) > 1) text += " " + fill(X.rules.seats, { seats: config.seats });
+    const values = { max_objections: config.max_objections || 0, dots: config.dots || 3 };
+    const shown = { max_objections: number(values.max_objections), dots: number(values.dots) };
+    let text = fill(words(X.rules[ruleKey(method, config)] || "", values), shown);
+    if ((config.seats || 1) > 1) text += " " + fill(X.rules.seats, { seats: number(config.seats) });
     return text;
   }
 
@@ -264,7 +275,8 @@
       rounds.appendChild(el("tbody", {}, t.rows.map((r) => el("tr", {}, [
         el("th", { scope: "row", text: r.label }), ...r.cells.map((c) => el("td", { text: c })),
       ]))));
-      box.appendChild(el("div", { class: "table-scroll" }, [rounds]));
+      // Its own sideways scrolling on a phone, reachable from the keyboard too.
+      box.appendChild(el("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": t.caption }, [rounds]));
     });
     return box;
   }
@@ -470,7 +482,7 @@
           }),
         ]);
       });
-      return group(fill(P.dots_left, { count: total - used, total }), rows, "dots");
+      return group(fill(plural(X.phrases.dots_left, total - used), { count: total - used, total }), rows, "dots");
     }
     if (method === "score") {
       return group(P.score_each, poll.options.map((o) => {
@@ -659,7 +671,7 @@
     const meta = [P.methods[poll.method], poll.secret ? P.secret : P.open_ballot, P.status[poll.status]].join(" · ");
     if (cache.meta !== meta) { parts.meta.textContent = meta; cache.meta = meta; }
     if (!cache.rule) { cache.rule = rule(poll.method, poll.config || {}); parts.rule.textContent = cache.rule; }
-    const progress = fill(P.progress, poll.progress);
+    const progress = fill(plural(X.phrases.progress, poll.progress.voted), poll.progress);
     if (cache.progress !== progress) {
       parts.progressText.textContent = progress;
       parts.progressBar.max = Math.max(1, poll.progress.eligible);
