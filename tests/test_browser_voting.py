@@ -114,3 +114,33 @@ def test_a_show_of_hands_is_counted_in_the_room_and_its_result_reaches_every_scr
     for page in (facilitator, projector, phone):
         expect(page.locator(".poll-outcome")).to_have_text("Aprobada")
         expect(page.locator(".poll-explanation")).to_contain_text("(3)")
+
+
+def test_the_room_explains_a_run_off_tie_break_as_the_polls_page_does(
+    app, coop, make_meeting, make_poll, live_client, browser_page
+):
+    from assembly.voting.models import Poll
+
+    org, people = coop
+    meeting = make_meeting(org, items=("Sede del encuentro",))
+    start_with_everyone_present(app, meeting, people)
+    poll_id = make_poll(meeting, "ranked_irv", title="Sede", options=["Norte", "Sur", "Oeste"])
+    phone = browser_page(people["member"])
+    phone.goto(f"/o/{org.slug}/meetings/{meeting.id}/live")
+    chair = live_client(people["facilitator"], meeting)
+    assert chair.call("poll_open", poll_id=poll_id)["ok"]
+    with app.app_context():
+        norte, sur, oeste = [o.id for o in db.session.get(Poll, poll_id).options]
+        db.session.remove()
+    rankings = {"facilitator": [norte], "member": [sur], "secretary": [oeste, norte]}
+    for role, ranking in rankings.items():
+        voter = chair if role == "facilitator" else live_client(people[role], meeting)
+        choice = {"ranking": ranking}
+        ack = voter.call("vote", poll_id=poll_id, choice=choice, client_id=f"tb{role}00")
+        assert ack["ok"], ack
+    assert chair.call("poll_close", poll_id=poll_id)["ok"]
+    note = (
+        "Ronda 1: Norte, Sur y Oeste empataron con menos votos en esta ronda y en todas las "
+        "anteriores; quedó afuera Oeste porque está más abajo en la lista de opciones."
+    )
+    expect(phone.locator(".poll-card .tie-break")).to_have_text(note)

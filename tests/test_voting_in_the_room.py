@@ -331,3 +331,30 @@ def test_the_poll_form_in_a_network_defaults_to_one_organisation_one_vote(
     radios = re.findall(r'<input[^>]*name="weighting"[^>]*>', page)
     checked = [re.search(r'value="(\w+)"', r).group(1) for r in radios if " checked" in r]
     assert checked == ["organisation"], radios
+
+
+# --- a run-off's tie-break, explained ------------------------------------------------------------
+
+
+def test_a_run_off_tie_break_is_explained_on_the_polls_page(app, room, make_poll):
+    org, meeting, people, socks = room
+    fac = socks["facilitator"]
+    poll_id = make_poll(meeting, "ranked_irv", title="Sede", options=["Norte", "Sur", "Oeste"])
+    ok(fac.emit("poll_open", {"poll_id": poll_id}, callback=True))
+    norte, sur, oeste = options_of(app, poll_id)
+    # Round 1: one vote each, a three-way tie for the fewest with no earlier round to decide it:
+    # Oeste goes, last in the list; its ballot passes to Norte, which wins in round 2.
+    for role, ranking in (
+        ("facilitator", [norte]),
+        ("member", [sur]),
+        ("secretary", [oeste, norte]),
+    ):
+        ok(vote(socks[role], poll_id, {"ranking": ranking}))
+    result = ok(close(fac, poll_id))["result"]
+    assert result["winners"] == [norte]
+    assert result["rounds"][0]["tie_break"] == {"tied": [norte, sur, oeste], "rule": "option_order"}
+    page = text_of(client_for(app, people["member"]).get(f"/o/{org.slug}/polls/{poll_id}"))
+    assert (
+        "Ronda 1: Norte, Sur y Oeste empataron con menos votos en esta ronda y en todas las "
+        "anteriores; quedó afuera Oeste porque está más abajo en la lista de opciones."
+    ) in page

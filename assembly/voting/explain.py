@@ -411,12 +411,48 @@ def _for_script(template):
     }
 
 
+# Why an option was eliminated when several had the fewest votes in a round of instant run-off
+# (counting._irv_loser): the rule in words, for the tables of rounds.
+TIE_BREAKS = {
+    "backwards": _l(
+        "Round %(round)s: %(tied)s were tied with the fewest votes; %(eliminated)s was "
+        "eliminated because it had fewer votes than the others in an earlier round."
+    ),
+    "option_order": _l(
+        "Round %(round)s: %(tied)s were tied with the fewest votes in this round and every "
+        "earlier one; %(eliminated)s was eliminated because it comes later in the list of "
+        "options."
+    ),
+}
+
+
+def tie_breaks(result: Mapping | None, option_labels=None) -> list[str]:
+    """One sentence for each round of instant run-off that had to break a tie to eliminate."""
+    labels = _labels(option_labels)
+    notes = []
+    for seat in (result or {}).get("seat_results") or []:
+        for round_ in seat.get("rounds") or []:
+            broken = round_.get("tie_break")
+            if not broken or broken.get("rule") not in TIE_BREAKS:
+                continue
+            notes.append(
+                str(TIE_BREAKS[broken["rule"]])
+                % {
+                    "round": number(round_["round"]),
+                    "tied": join(_name(o, labels) for o in broken.get("tied", [])),
+                    "eliminated": _name(round_.get("eliminated"), labels),
+                }
+            )
+    return notes
+
+
 def js_strings() -> dict[str, dict]:
     """The same sentences for the live room's script, with {placeholders}."""
     return {
         "sentences": {key: _for_script(text) for key, text in SENTENCES.items()},
         "outcomes": {key: str(text) for key, text in OUTCOMES.items()},
         "rules": {key: _for_script(text) for key, text in RULES.items()},
+        "tie_breaks": {key: braces(text) for key, text in TIE_BREAKS.items()},
         "phrases": {
             key: {k: braces(v) for k, v in script_forms(form).items()}
             for key, form in PHRASES.items()

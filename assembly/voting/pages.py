@@ -26,6 +26,7 @@ from assembly.voting.explain import (
     outcome,
     percent,
     rule,
+    tie_breaks,
     to_decimal,
 )
 from assembly.voting.models import (
@@ -480,6 +481,7 @@ def result_view(poll: Poll, result: dict | None = None) -> dict | None:
         "rows": [],
         "facts": [],
         "tables": [],
+        "notes": [],
     }
     rows = view["rows"]
     if method in VOTE_CHOICES:
@@ -535,6 +537,7 @@ def result_view(poll: Poll, result: dict | None = None) -> dict | None:
 
 
 def _irv(result: dict, labels: dict, view: dict) -> None:
+    view["notes"] = tie_breaks(result, labels)
     rounds = result.get("rounds") or []
     first = rounds[0]["tallies"] if rounds else {}
     active = rounds[0]["active"] if rounds else 0

@@ -143,6 +143,7 @@
       rows: [],
       facts: [],
       tables: [],
+      notes: [],
     };
     const method = poll.method;
     if (method === "yes_no" || method === "consent") {
@@ -230,6 +231,16 @@
         cells: seat.rounds.map((r) => (r.eliminated ? labels[String(r.eliminated)] || "" : "—")),
       });
       view.tables.push(table);
+      // A tie for the fewest votes was broken: say by which rule (explain.py's TIE_BREAKS).
+      seat.rounds.forEach((r) => {
+        const rule = r.tie_break && X.tie_breaks[r.tie_break.rule];
+        if (!rule) return;
+        view.notes.push(fill(rule, {
+          round: number(r.round),
+          tied: join(r.tie_break.tied.map((o) => labels[String(o)] || "")),
+          eliminated: labels[String(r.eliminated)] || "",
+        }));
+      });
     });
   }
 
@@ -278,6 +289,7 @@
       // Its own sideways scrolling on a phone, reachable from the keyboard too.
       box.appendChild(el("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": t.caption }, [rounds]));
     });
+    view.notes.forEach((note) => box.appendChild(el("p", { class: "tie-break", text: note })));
     return box;
   }
 
