@@ -136,15 +136,20 @@ def engine_options(database_url: str, environ=os.environ) -> dict:
     """
     if not database_url.startswith("postgresql"):
         return {}
+    from sqlalchemy.engine import make_url
+
     statement = int(environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
     idle = int(environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000"))
+    # Options the URL already carries (a search_path, say) are kept: connect_args replaces them.
+    given = make_url(database_url).query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
     return {
         "pool_size": int(environ.get("DATABASE_POOL_SIZE", "10")),
         "max_overflow": int(environ.get("DATABASE_MAX_OVERFLOW", "10")),
         "pool_timeout": float(environ.get("DATABASE_POOL_TIMEOUT", "10")),
         "pool_pre_ping": True,
         "connect_args": {
-            "options": f"-c statement_timeout={statement} "
-            f"-c idle_in_transaction_session_timeout={idle}"
+            "options": f"{given} -c statement_timeout={statement} "
+            f"-c idle_in_transaction_session_timeout={idle}".strip()
         },
     }

@@ -178,3 +178,15 @@ def test_serve_with_the_demo_leaves_no_session_idle_in_a_transaction(
     finally:
         server.stop()
         empty_all_tables(make_app())
+
+
+def test_database_options_in_the_url_are_kept_beside_the_timeouts():
+    """A search_path (or any option) given in DATABASE_URL survives the pool's own options."""
+    from assembly.config import engine_options
+
+    options = engine_options(
+        "postgresql+psycopg://u@h/db?options=-csearch_path%3Dbench_1", environ={}
+    )["connect_args"]["options"]
+    assert options.startswith("-csearch_path=bench_1 ")
+    assert "statement_timeout=30000" in options and "idle_in_transaction" in options
+    assert engine_options("sqlite:///x.db") == {}
