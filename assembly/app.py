@@ -203,7 +203,8 @@ def _init_extensions(app: Flask) -> None:
     # Handlers must be declared before the first init_app, which hands them to each new server.
     import assembly.live.events
     import assembly.room.events
-    import assembly.voting.events  # noqa: F401
+    import assembly.voting.events
+    import assembly.workshops.events  # noqa: F401
 
     # SocketIO keeps the options of earlier init_app calls: an app without a queue must not
     # inherit the queue of one built before it in the same process (tests, CLI commands).

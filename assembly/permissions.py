@@ -40,6 +40,7 @@ class Action(StrEnum):
     PREPARE_MEETINGS = "meeting.prepare"
     RUN_MEETINGS = "meeting.run"
     RECORD_ATTENDANCE = "meeting.record_attendance"
+    GROUP_CARDS = "workshop.group_cards"
     PROPOSE = "proposal.propose"
     MANAGE_PROPOSALS = "proposal.manage"
 
@@ -60,10 +61,11 @@ _EVERYONE = frozenset(
 # Meetings, as Argentine cooperatives hold them: the secretary convenes and keeps the record.
 # Preparing (creating a meeting, its agenda, templates, series, convening, deleting a draft) is
 # for facilitators and secretaries; running the room (starting it, moving through the agenda,
-# giving the floor, polls) for facilitators; recording attendance for both.
+# giving the floor, polls) for facilitators; recording attendance, and grouping a workshop's
+# cards into topics with their main points, for both.
 _PREPARE = frozenset({Action.PREPARE_MEETINGS})
 _RUN = frozenset({Action.RUN_MEETINGS})
-_ATTENDANCE = frozenset({Action.RECORD_ATTENDANCE})
+_ATTENDANCE = frozenset({Action.RECORD_ATTENDANCE, Action.GROUP_CARDS})
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
@@ -74,7 +76,8 @@ STANDING_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 # The people a meeting names to run it may do so whatever their role in the organisation: its
-# facilitator runs the room and records attendance, its secretary records attendance.
+# facilitator runs the room and records attendance, its secretary records attendance (and both
+# group a workshop's board).
 _NAMED_FACILITATOR = _RUN | _ATTENDANCE
 _NAMED_SECRETARY = _ATTENDANCE
 

@@ -19,9 +19,14 @@ EVERYONE = {
 EXPECTED = {
     "member": EVERYONE,
     "facilitator": EVERYONE
-    | {Action.PREPARE_MEETINGS, Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE},
+    | {Action.PREPARE_MEETINGS, Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE, Action.GROUP_CARDS},
     "secretary": EVERYONE
-    | {Action.VIEW_MEMBER_HISTORY, Action.PREPARE_MEETINGS, Action.RECORD_ATTENDANCE},
+    | {
+        Action.VIEW_MEMBER_HISTORY,
+        Action.PREPARE_MEETINGS,
+        Action.RECORD_ATTENDANCE,
+        Action.GROUP_CARDS,
+    },
     "admin": set(Action),
 }
 

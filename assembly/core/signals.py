@@ -37,3 +37,14 @@ sessions_ended = _signals.signal(
     them once the transaction commits (in every process). Sent inside the transaction.
     """,
 )
+
+board_changed = _signals.signal(
+    "board-changed",
+    doc="""Something on a workshop's board changed.
+
+    Sender: the Meeting. Keyword arguments: `cards`, `topics` and `questions` (revealed), sets
+    of ids; `settings` (True when the session's board settings changed); `version`, the board's
+    new version, which every changed card and topic now carries. Sent inside the transaction:
+    listeners act once it commits.
+    """,
+)

@@ -46,22 +46,56 @@ def _record(meeting, *, urgent: bool = False, roster: bool = True, **_extra) -> 
     _merge(db.session.info.setdefault(_PENDING, {}), {meeting.id: (urgent, roster)})
 
 
+# A board's changes: meeting -> {"cards": set, "topics": set, "questions": set, "settings": bool}.
+_BOARD_PENDING = "assembly.board_changes"
+_BOARD_COMMITTED = "assembly.board_changes_committed"
+_BOARD_KINDS = ("cards", "topics", "questions")
+
+
+def _merge_board(into: dict, changes: dict) -> None:
+    for meeting_id, changed in changes.items():
+        held = into.setdefault(meeting_id, {k: set() for k in _BOARD_KINDS} | {"settings": False})
+        for kind in _BOARD_KINDS:
+            held[kind] |= set(changed.get(kind, ()))
+        held["settings"] = held["settings"] or bool(changed.get("settings"))
+
+
+@signals.board_changed.connect
+def _record_board(meeting, **changed) -> None:
+    _merge_board(db.session.info.setdefault(_BOARD_PENDING, {}), {meeting.id: changed})
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         _merge(session.info.setdefault(_COMMITTED, {}), pending)
+    board = session.info.pop(_BOARD_PENDING, None)
+    if board:
+        _merge_board(session.info.setdefault(_BOARD_COMMITTED, {}), board)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session: Session, previous_transaction) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_BOARD_PENDING, None)
 
 
 def send_committed() -> None:
-    """Schedule the new state of every meeting whose change the session has committed."""
+    """Schedule what every meeting whose change the session has committed needs: its new
+    state, and what changed on its workshop board."""
+    # What was committed stays done: a failure to tell the screens is logged, never reported
+    # to the sender as a failure of their action.
     for meeting_id, (urgent, roster) in db.session.info.pop(_COMMITTED, {}).items():
-        broadcaster.mark(meeting_id, urgent=urgent, roster=roster)
+        try:
+            broadcaster.mark(meeting_id, urgent=urgent, roster=roster)
+        except Exception:
+            log.exception("Scheduling the state of meeting %s failed", meeting_id)
+    for meeting_id, changed in db.session.info.pop(_BOARD_COMMITTED, {}).items():
+        try:
+            broadcaster.mark_board(meeting_id, changed)
+        except Exception:
+            log.exception("Scheduling the board of meeting %s failed", meeting_id)
 
 
 @signals.ballots_counted.connect
@@ -89,6 +123,7 @@ class Broadcaster:
         self._rosters: set[int] = set()
         self._progress: set[int] = set()
         self._urgent: set[int] = set()
+        self._boards: dict[int, dict] = {}  # meeting -> what changed on its board
         self._next_send: dict[int, float] = {}  # meeting -> when its room may get more
         self._lock = threading.Lock()
         self._task = None
@@ -106,6 +141,7 @@ class Broadcaster:
         self._rosters = set()
         self._progress = set()
         self._urgent = set()
+        self._boards = {}
         self._next_send = {}
         self._task = None
 
@@ -148,6 +184,15 @@ class Broadcaster:
             self._progress.add(meeting_id)
             self._start()
 
+    def mark_board(self, meeting_id: int, changed: dict) -> None:
+        """Cards, topics or questions of the meeting's board changed: send just those."""
+        if self.interval <= 0:
+            self.send_board(meeting_id, changed)
+            return
+        with self._lock:
+            _merge_board(self._boards, {meeting_id: changed})
+            self._start()
+
     def _start(self) -> None:
         if self._task is None:
             self._task = socketio.start_background_task(self._run)
@@ -158,7 +203,8 @@ class Broadcaster:
             socketio.sleep(pause)
             now = time.monotonic()
             with self._lock:
-                turn = {m for m in self._dirty | self._progress if self._next_send.get(m, 0) <= now}
+                waiting = self._dirty | self._progress | set(self._boards)
+                turn = {m for m in waiting if self._next_send.get(m, 0) <= now}
                 due = self._dirty & (turn | self._urgent)
                 self._dirty -= due
                 self._urgent -= due
@@ -167,13 +213,18 @@ class Broadcaster:
                 # A full state carries the counts too; other counts wait for their room's turn.
                 counts = (self._progress & turn) - due
                 self._progress -= due | counts
+                boards = {m: self._boards.pop(m) for m in turn & set(self._boards)}
             started = time.perf_counter()
-            for meeting_id, only_counts in [(m, False) for m in due] + [(m, True) for m in counts]:
+            sends = [(m, "state") for m in due] + [(m, "counts") for m in counts]
+            sends += [(m, "board") for m in boards]
+            for meeting_id, what in sends:
                 try:
                     with self.app.app_context():
                         try:
-                            if only_counts:
+                            if what == "counts":
                                 self.send_progress(meeting_id)
+                            elif what == "board":
+                                self.send_board(meeting_id, boards[meeting_id])
                             else:
                                 self.send(meeting_id, roster=meeting_id in rosters)
                         finally:
@@ -189,6 +240,24 @@ class Broadcaster:
         from assembly.voting.service import open_poll_progress
 
         socketio.emit("poll_progress", open_poll_progress(meeting_id), to=room(meeting_id))
+
+    def send_board(self, meeting_id: int, changed: dict) -> None:
+        from assembly.meetings.models import Meeting
+        from assembly.workshops.service import board_delta
+
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None:
+            return
+        public, staff = board_delta(
+            meeting,
+            cards=changed.get("cards", ()),
+            topics=changed.get("topics", ()),
+            questions=changed.get("questions", ()),
+            settings=changed.get("settings", False),
+        )
+        socketio.emit("board_changes", public, to=room(meeting_id))
+        if staff is not None:
+            socketio.emit("board_changes", staff, to=staff_room(meeting_id))
 
     def send(self, meeting_id: int, *, roster: bool = True) -> None:
         from assembly.meetings.models import Meeting

@@ -54,7 +54,8 @@ def similar_pairs(
     ids, scores = _scores(texts)
     if scores is None:
         return []
-    rows, columns = np.nonzero(np.triu(scores, k=1) >= threshold)
+    upper = np.triu(np.ones_like(scores, dtype=bool), k=1)  # each pair once
+    rows, columns = np.nonzero(upper & (scores >= threshold))
     pairs = [
         (ids[a], ids[b], round(float(scores[a, b]), 3))
         for a, b in zip(rows.tolist(), columns.tolist(), strict=True)
