@@ -18,7 +18,7 @@ from assembly.core.errors import DomainError
 from assembly.extensions import db, socketio
 from assembly.live.broadcast import person_room, room, staff_room
 from assembly.live.events import choice_field, int_field, live_event
-from assembly.meetings.models import CheckInMethod, FloorKind, Meeting
+from assembly.meetings.models import CheckInMethod, FloorKind, Meeting, MeetingKind
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
 from assembly.room import service
 
@@ -90,15 +90,26 @@ def join(payload: dict) -> dict:
                 lazy_gettext("This projector link is not valid."), code="not_found", status=404
             )
         join_room(room(meeting.id))
-        return {"state": service.room_state(meeting)}
+        return {"state": service.room_state(meeting), **_board(meeting, None, staff=False)}
     meeting = _meeting(payload, Action.VIEW_MEETINGS)
     join_room(room(meeting.id))
     answer = {"state": service.room_state(meeting)}
     if can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting):
         join_room(staff_room(meeting.id))
         answer["roster"] = service.roster(meeting)
-    answer["you"] = service.personal_state(meeting, db.session.get(User, current_user.id))
-    return answer
+    me = db.session.get(User, current_user.id)
+    answer["you"] = service.personal_state(meeting, me)
+    staff = can_in_meeting(current_user, Action.GROUP_CARDS, meeting)
+    return {**answer, **_board(meeting, me, staff=staff)}
+
+
+def _board(meeting: Meeting, viewer: User | None, *, staff: bool) -> dict:
+    """A workshop's whole board, with the state: a screen coming back has everything at once."""
+    if meeting.kind != MeetingKind.WORKSHOP:
+        return {}
+    from assembly.workshops.service import board_state
+
+    return {"board": board_state(meeting, viewer, staff=staff)}
 
 
 @live_event("present_people")

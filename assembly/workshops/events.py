@@ -42,7 +42,7 @@ def _flag(payload: dict, key: str) -> bool:
 
 def _changed(meeting: Meeting, **answer) -> dict:
     db.session.commit()
-    return {"version": service.session_of(meeting).board_version, **answer}
+    return {"version": service.settings_of(meeting).board_version, **answer}
 
 
 @live_event("board")

@@ -42,8 +42,18 @@ def _error(code: str, message, status: int = 400) -> DomainError:
 # --- the session and its questions -------------------------------------------------------------
 
 
+def settings_of(meeting: Meeting) -> WorkshopSession:
+    """The meeting's board settings, for reading: the defaults (not stored) if none are yet."""
+    found = db.session.get(WorkshopSession, meeting.id)
+    if found is None:
+        found = WorkshopSession(
+            meeting_id=meeting.id, anonymous_cards=False, hidden_until_reveal=False, board_version=0
+        )
+    return found
+
+
 def session_of(meeting: Meeting) -> WorkshopSession:
-    """The meeting's board settings (made on first use)."""
+    """The meeting's board settings, for changing them (stored on first use)."""
     found = db.session.get(WorkshopSession, meeting.id)
     if found is None:
         found = WorkshopSession(meeting_id=meeting.id)
@@ -533,7 +543,7 @@ def cards_view(cards: list[Card], settings: WorkshopSession, *, staff: bool) -> 
 def board_state(meeting: Meeting, viewer: User | None, *, staff: bool) -> dict:
     """The whole board in one message: what a (re)joining screen needs. `mine` and `backed`
     are the viewer's own (their cards, anonymous ones included, and their backings)."""
-    settings = session_of(meeting)
+    settings = settings_of(meeting)
     cards = list(
         db.session.scalars(
             select(Card).where(Card.meeting_id == meeting.id).order_by(Card.position, Card.id)
@@ -607,7 +617,7 @@ def board_delta(
     """What changed on the board, as the room may see it and, when hidden cards changed, as
     those who group the board see it: (for everyone, for staff or None). Each card and topic
     carries its version, so a screen keeps the newest copy whatever order updates arrive in."""
-    session = session_of(meeting)
+    session = settings_of(meeting)
     revealed_now = set(questions)
     found = (
         list(
