@@ -1158,35 +1158,10 @@ def test_the_organisation_service_checks_the_meeting_rules(app, coop):
 # --- mail, when there is a mail server -------------------------------------------------------
 
 
-@pytest.fixture
-def smtp_inbox():
-    import socket
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message):
-            self.messages.append(message)
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
-
-
 def test_with_a_mail_server_convening_also_mails_each_person_in_their_language(
-    make_app, make_user, make_org, make_meeting, smtp_inbox
+    make_app, make_user, make_org, make_meeting, smtp_server
 ):
-    port, inbox = smtp_inbox
+    port, inbox = smtp_server
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
     facilitator = make_user(name="Lucía", email="lucia@coop.example")
     english = make_user(name="Ann", email="ann@coop.example", locale="en")

@@ -26,6 +26,14 @@ def vote(sock, poll_id, choice, **extra):
     )
 
 
+def on_behalf(sock, poll_id, voter_key, choice):
+    return sock.emit(
+        "vote_on_behalf",
+        {"poll_id": poll_id, "voter_key": voter_key, "choice": choice, "client_id": cid()},
+        callback=True,
+    )
+
+
 def close(sock, poll_id, **extra):
     return sock.emit("poll_close", {"poll_id": poll_id, **extra}, callback=True)
 
@@ -156,55 +164,17 @@ def test_the_facilitator_records_the_ballot_of_someone_present_without_a_phone(
 
     # Over the socket too; refused for someone absent, for a member, and twice.
     secretary_key = f"u:{people['secretary'].id}"
-    ok(
-        fac.emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": secretary_key,
-                "choice": {"vote": "no"},
-                "client_id": cid(),
-            },
-            callback=True,
-        )
-    )
+    ok(on_behalf(fac, poll_id, secretary_key, {"vote": "no"}))
     refused(
-        fac.emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": f"u:{people['admin'].id}",
-                "choice": {"vote": "no"},
-                "client_id": cid(),
-            },
-            callback=True,
-        ),
+        on_behalf(fac, poll_id, f"u:{people['admin'].id}", {"vote": "no"}),
         "not_eligible",  # absent: not even in the electorate
     )
     refused(
-        socks["member"].emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": secretary_key,
-                "choice": {"vote": "yes"},
-                "client_id": cid(),
-            },
-            callback=True,
-        ),
+        on_behalf(socks["member"], poll_id, secretary_key, {"vote": "yes"}),
         "forbidden",
     )
     refused(
-        fac.emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": secretary_key,
-                "choice": {"vote": "yes"},
-                "client_id": cid(),
-            },
-            callback=True,
-        ),
+        on_behalf(fac, poll_id, secretary_key, {"vote": "yes"}),
         "already_voted",
     )
     # Someone who left the room can no longer have a vote recorded for them.
@@ -217,16 +187,7 @@ def test_the_facilitator_records_the_ballot_of_someone_present_without_a_phone(
     )
     facilitator_key = f"u:{people['facilitator'].id}"
     refused(
-        fac.emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": facilitator_key,
-                "choice": {"vote": "yes"},
-                "client_id": cid(),
-            },
-            callback=True,
-        ),
+        on_behalf(fac, poll_id, facilitator_key, {"vote": "yes"}),
         "voter_absent",
     )
     result = ok(close(fac, poll_id))["result"]
@@ -240,16 +201,7 @@ def test_no_one_records_a_secret_ballot_for_someone_else(app, room, make_poll):
     poll_id = make_poll(_meeting, secret=True)
     ok(socks["facilitator"].emit("poll_open", {"poll_id": poll_id}, callback=True))
     refused(
-        socks["facilitator"].emit(
-            "vote_on_behalf",
-            {
-                "poll_id": poll_id,
-                "voter_key": f"u:{people['member'].id}",
-                "choice": {"vote": "yes"},
-                "client_id": cid(),
-            },
-            callback=True,
-        ),
+        on_behalf(socks["facilitator"], poll_id, f"u:{people['member'].id}", {"vote": "yes"}),
         "secret_on_behalf",
     )
 
