@@ -217,6 +217,23 @@ def test_sessions_are_existing_or_new_workshop_meetings(app, process, make_meeti
     assert staff.post_form(f"{url}/{second.id}/remove").status_code == 404
 
 
+def test_a_draft_session_is_shown_only_to_those_who_prepare_meetings(app, process, make_meeting):
+    org, people, process_id, _meeting = process
+    draft = make_meeting(
+        org,
+        status="draft",
+        kind="problematisation_workshop",
+        title="Sesión en preparación",
+        items=[{"title": "¿Pregunta secreta?", "kind": "problematisation_question"}],
+    )
+    attach(app, process_id, draft.id, position=1)
+    member = client_as(app, people["member"])
+    for path in ("/", "/print", "/export.md"):
+        assert "Sesión en preparación" not in text_of(member.get(base(org, process_id) + path))
+    staff = client_as(app, people["secretary"])
+    assert "Sesión en preparación" in text_of(staff.get(base(org, process_id) + "/"))
+
+
 # --- candidate issues -------------------------------------------------------------------------
 
 

@@ -643,7 +643,7 @@ def meetings_agenda(meeting: Meeting) -> list[AgendaItem]:
     return agenda(meeting)
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>"})
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]#|<>"})
 
 
 def _md_inline(text: str) -> str:

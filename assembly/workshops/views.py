@@ -21,7 +21,7 @@ from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings import service as meetings
 from assembly.organisations.models import Organisation
-from assembly.permissions import Action, can, can_see_proposal
+from assembly.permissions import Action, can, can_in_meeting, can_see_proposal
 from assembly.workshops import processes as service
 from assembly.workshops.forms import (
     AddSessionForm,
@@ -100,6 +100,15 @@ def _show_error(form, error: DomainError) -> None:
     if field is None:
         field = next(f for f in form if f.type not in ("CSRFTokenField", "HiddenField"))
     field.errors = [*field.errors, str(error)]
+
+
+def _overview(process: Process) -> list[service.SessionView]:
+    """The sessions this person may see: drafts are for those who prepare meetings."""
+    return [
+        s
+        for s in service.overview(process)
+        if can_in_meeting(current_user, Action.VIEW_MEETINGS, s.meeting)
+    ]
 
 
 def _date(meeting) -> str:
@@ -195,7 +204,7 @@ def detail(slug: str, process_id: int):
 def _detail_page(process: Process, status: int = 200, **forms):
     organisation = db.session.get(Organisation, process.organisation_id)
     manage = can(current_user, Action.MANAGE_PROCESSES, organisation)
-    sessions = service.overview(process)
+    sessions = _overview(process)
     candidates = service.candidates(process)
     pending = [c for c in candidates if c.agenda_item_id is None]
     polls = service.issue_polls(process)
@@ -468,7 +477,7 @@ def _filename(process: Process) -> str:
 @login_required
 def export_markdown(slug: str, process_id: int):
     process = _process(slug, process_id)
-    sessions = service.overview(process)
+    sessions = _overview(process)
     text = service.markdown_document(process, sessions, _document_labels(sessions))
     return Response(
         text.encode("utf-8"),
@@ -486,6 +495,6 @@ def printable(slug: str, process_id: int):
         "workshops/print.html",
         organisation=organisation,
         process=process,
-        sessions=service.overview(process),
+        sessions=_overview(process),
         date=_date,
     )
