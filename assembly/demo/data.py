@@ -160,7 +160,7 @@ RCTPS_PROCESS = {
     ),
     "sessions": [
         (
-            "Sesión 1: organización y decisiones",
+            "Organización y decisiones",
             "2019-04-06",
             [
                 (
@@ -185,7 +185,7 @@ RCTPS_PROCESS = {
             ],
         ),
         (
-            "Sesión 2: retiros y sostenibilidad de corto plazo",
+            "Retiros y sostenibilidad de corto plazo",
             "2019-05-04",
             [
                 (
@@ -209,7 +209,7 @@ RCTPS_PROCESS = {
             ],
         ),
         (
-            "Sesión 3: sostenibilidad de largo plazo",
+            "Sostenibilidad de largo plazo",
             "2019-06-01",
             [
                 ("Perfiles de trabajo, clientes y usuarios", []),
@@ -232,7 +232,7 @@ RCTPS_PROCESS = {
             ],
         ),
         (
-            "Sesión 4: el trabajo en red",
+            "El trabajo en red",
             "2019-07-06",
             [
                 ("El trabajo dentro de la cooperativa", []),
