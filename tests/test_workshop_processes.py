@@ -625,3 +625,37 @@ def test_the_demo_has_the_rctps_process_once(app, runner):
     assert "Trabajar en y para el sector" in page
     document = text_of(client.get(f"/o/rctps/processes/{process_id}/export.md"))
     assert document.count("## ") >= 4
+
+
+def test_during_a_live_session_those_in_the_room_prioritise_the_topics(app, process):
+    from assembly.meetings.models import Attendance
+    from assembly.voting.models import Poll
+
+    org, people, process_id, meeting_id = process
+    first, _second = question_ids(app, meeting_id)
+    add_topic(app, meeting_id, first, "Retiros")
+    add_topic(app, meeting_id, first, "Excedentes")
+    with app.app_context():
+        db.session.get(Meeting, meeting_id).status = "live"
+        db.session.commit()
+    url = f"{base(org, process_id)}/questions/{first}/poll"
+    staff = client_as(app, people["facilitator"])
+    form = {"tpoll-dots": "3"}
+    empty_room = staff.post_form(url, form)
+    assert empty_room.status_code == 409  # nobody checked in: no quorum, said on the page
+    assert 'role="alert"' in text_of(empty_room)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Poll.id))) == 0
+        for role in ("facilitator", "member", "secretary"):
+            db.session.add(
+                Attendance(meeting_id=meeting_id, user_id=people[role].id, method="self")
+            )
+        db.session.commit()
+    opened = staff.post_form(url, form)
+    assert opened.status_code == 302
+    with app.app_context():
+        poll = db.session.scalar(select(Poll))
+        assert poll.meeting_id == meeting_id and poll.eligibility == "present"
+        assert poll.status == "open" and poll.closes_at is None
+        assert set(poll.electorate) == {f"u:{people[r].id}" for r in
+                                        ("facilitator", "member", "secretary")}  # fmt: skip
