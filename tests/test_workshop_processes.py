@@ -288,7 +288,7 @@ def test_a_dots_poll_among_the_candidates_ranks_them(app, process):
     secretary = client_as(app, people["secretary"])
     assert secretary.post_form(url, poll_form).status_code == 403  # polls: those who run rooms
     for bad in ({"poll-dots": "0"}, {"poll-dots": "abc"}, {"poll-dots": "101"},
-                {**poll_form, "poll-closes_on": "2001-01-01"}):  # fmt: skip
+                {**poll_form, "poll-closes_on": "2001-01-01"}, {"poll-dots": "3"}):  # fmt: skip
         assert facilitator.post_form(url, bad).status_code == 400, bad
     opened = facilitator.post_form(url, poll_form)
     assert opened.status_code == 302
@@ -455,6 +455,8 @@ def test_the_topics_of_a_question_are_prioritised_with_dots(app, process):
     add_topic(app, meeting_id, first, "Excedentes")
     assert client_as(app, people["member"]).post_form(url, form).status_code == 403
     assert staff.post_form(url, {**form, "tpoll-dots": "-1"}).status_code == 400
+    undated = staff.post_form(url, {"tpoll-dots": "2"})  # open for days: until when?
+    assert undated.status_code == 400 and "Indicá hasta cuándo" in text_of(undated)
     opened = staff.post_form(url, form)
     assert opened.status_code == 302
     poll_id = int(re.search(r"/polls/(\d+)", opened.headers["Location"]).group(1))

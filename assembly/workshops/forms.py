@@ -105,7 +105,10 @@ class _DotsPoll(FlaskForm):
 
 
 class IssuePollForm(_DotsPoll):
-    pass
+    # Members answer it over days: it needs a closing date (as any poll outside a meeting).
+    closes_on = DateField(
+        _l("Voting closes on"), validators=[DataRequired(_l("Say until when people can vote."))]
+    )
 
 
 class TopicPollForm(_DotsPoll):

@@ -510,6 +510,8 @@ def open_topic_poll(
     labels = [_label(t.title, taken) for t in topics]
     where = _eligibility(organisation)
     in_room = meeting.status == MeetingStatus.LIVE
+    if not in_room and closes_at is None:
+        raise _error("needs_closing", lazy_gettext("Say until when people can vote."))
     if in_room:
         where["eligibility"] = Eligibility.PRESENT
     poll = voting.create_poll(
