@@ -173,3 +173,18 @@ def test_mixing_this_boards_card_with_another_boards_topic_changes_nothing(app, 
                 "unknown_question",
             }, (event, payload)
         assert _snapshot(app) == before
+
+
+def test_once_the_session_is_over_no_board_event_changes_anything(app, two_boards):
+    meeting, ids = two_boards["A"]
+    socks = two_boards["socks"]
+    ok(emit(socks["member"], "card_back", meeting, card_id=ids["card"]))
+    ok(emit(socks["facilitator"], "meeting_end", meeting))
+    before = _snapshot(app)
+    for event in sorted({**STAFF_EVENTS, **MEMBER_EVENTS}):
+        if event in {"board", "board_hints", "board_reveal"}:
+            continue  # reading stays possible, and so does showing the room what was written
+        sender = socks["member"] if event in MEMBER_EVENTS else socks["facilitator"]
+        answer = emit(sender, event, meeting, **{**STAFF_EVENTS, **MEMBER_EVENTS}[event](ids))
+        assert _refused(answer) in {"session_over", "meeting_not_live"}, event
+    assert _snapshot(app) == before
