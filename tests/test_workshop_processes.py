@@ -212,6 +212,8 @@ def test_sessions_are_existing_or_new_workshop_meetings(app, process, make_meeti
     ]
     member = client_as(app, people["member"])
     assert member.post_form(url, {"add-meeting": str(second.id)}).status_code == 403
+    meeting_page = text_of(member.get(f"/o/{org.slug}/meetings/{second.id}/"))
+    assert f"/processes/{process_id}/" in meeting_page  # the session links to its process
     removed = staff.post_form(f"{url}/{second.id}/remove")
     assert removed.status_code == 302
     assert staff.post_form(f"{url}/{second.id}/remove").status_code == 404

@@ -20,6 +20,7 @@ from assembly.core.errors import DomainError
 from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings import service as meetings
+from assembly.meetings.models import MeetingKind
 from assembly.organisations.models import Organisation
 from assembly.permissions import Action, can, can_in_meeting, can_see_proposal
 from assembly.workshops import processes as service
@@ -68,6 +69,14 @@ def workshop_topic_of(proposal):
     if process is None:
         return None
     return {"topic": topic, "process": process}
+
+
+@bp.app_template_global()
+def workshop_process_of(meeting):
+    """The process a workshop meeting is a session of, or None."""
+    if meeting.kind != MeetingKind.WORKSHOP:
+        return None
+    return service.process_of_meeting(meeting.id)
 
 
 # --- helpers ------------------------------------------------------------------------------------
