@@ -663,3 +663,30 @@ def test_during_a_live_session_those_in_the_room_prioritise_the_topics(app, proc
         assert poll.status == "open" and poll.closes_at is None
         assert set(poll.electorate) == {f"u:{people[r].id}" for r in
                                         ("facilitator", "member", "secretary")}  # fmt: skip
+
+
+def test_long_questions_fit_the_poll_and_the_agenda_whole(app, process):
+    from assembly.voting.models import Poll
+
+    org, people, process_id, meeting_id = process
+    long_a, long_b = "¿" + "a" * 250 + " uno?", "¿" + "a" * 250 + " dos?"
+    ids = propose(app, org, people["member"], process_id, long_a, long_b)
+    staff = client_as(app, people["facilitator"])
+    opened = staff.post_form(
+        f"{base(org, process_id)}/issues/poll",
+        {"poll-dots": "2", "poll-closes_on": "2099-01-01", "poll-closes_time": "20:00"},
+    )
+    assert opened.status_code == 302
+    with app.app_context():
+        labels = [o.label for o in db.session.scalar(select(Poll)).options]
+    assert len(set(labels)) == 2 and all(len(label) <= 200 for label in labels)
+    chosen = staff.post_form(
+        f"{base(org, process_id)}/issues/choose",
+        {"choose-candidates": [ids[long_a]], "choose-session": meeting_id},
+    )
+    assert chosen.status_code == 302
+    with app.app_context():
+        item = db.session.get(
+            AgendaItem, db.session.get(CandidateIssue, ids[long_a]).agenda_item_id
+        )
+        assert len(item.title) <= 200 and item.description == long_a
