@@ -1,7 +1,8 @@
 """A realistic organisation for the browser checks: the demo's networks and people, and in
 Factorial (a co-op of RCTPS) a live assembly with speeches, an open poll, a closed ranked
 poll, a poll that adopted a proposal, a closed meeting with its figures, a draft, a series, a
-saved template, proposals with an amendment and comments; in RCTPS, a live network plenary.
+saved template, proposals with an amendment and comments; in RCTPS, a live network plenary and
+the demo's participatory process of four workshop sessions.
 
 Everything goes through the services and the room's own socket events, so the pages show
 what a real meeting leaves behind.
@@ -255,6 +256,19 @@ def build(app, socket_for) -> World:
         series_id = series.id
         adopted_id, open_proposal_id, mine_id = adopted.id, open_proposal.id, mine.id
         all_members_id = all_members.id
+        # The demo's RCTPS process of four workshop sessions, and one of its topics.
+        from assembly.workshops.models import Process, Topic, WorkshopSession
+
+        process_id = db.session.scalar(
+            select(Process.id).where(Process.organisation_id == rctps.id)
+        )
+        topic_id = db.session.scalar(
+            select(Topic.id)
+            .join(WorkshopSession, WorkshopSession.meeting_id == Topic.meeting_id)
+            .where(WorkshopSession.process_id == process_id, Topic.proposal_id.is_(None))
+            .order_by(Topic.id)
+            .limit(1)
+        )
         item_of = {
             m_id: db.session.scalar(
                 select(AgendaItem.id).where(AgendaItem.meeting_id == m_id).limit(1)
@@ -394,6 +408,8 @@ def build(app, socket_for) -> World:
         {"slug": "rctps", "meeting_id": plenary_id},
         {"slug": "rctps", "meeting_id": plenary_id, "item_id": item_of[plenary_id]},
         *([{"slug": "rctps", "poll_id": weighted}] if plenary_poll_open else []),
+        {"slug": "rctps", "process_id": process_id},
+        {"slug": "rctps", "process_id": process_id, "topic_id": topic_id},
         {"slug": "camba"},
     ]
     world.values = [{}, *factorial_values, *rctps_values]
