@@ -346,3 +346,14 @@ def test_grouping_and_main_points_need_the_right_and_stay_on_their_board(
         emit(socks["facilitator"], "topic_rename", meeting, topic_id=topic, title="Tarde"),
         "session_over",
     )
+
+
+def test_board_changes_say_how_many_steps_can_be_undone(workshop):
+    meeting, _people, socks, (first, _second) = workshop
+    card = ok(add(socks["member"], meeting, first, "Decidimos en asamblea"))["card"]
+    assert deltas(socks["facilitator"])[-1]["undo"] == 0
+    ok(emit(socks["facilitator"], "topic_create", meeting, question_id=first, title="Decisiones"))
+    ok(emit(socks["facilitator"], "card_split", meeting, card_id=card["id"]))
+    assert [d["undo"] for d in deltas(socks["member"])][-2:] == [1, 2]
+    ok(emit(socks["facilitator"], "board_undo", meeting))
+    assert deltas(socks["facilitator"])[-1]["undo"] == 1

@@ -666,6 +666,8 @@ def board_delta(
         }
         if settings
         else None,
+        # How many grouping steps can be undone: the facilitators' undo button follows it.
+        "undo": undo_depth(meeting),
     }
     staff = None
     if staff_cards:
