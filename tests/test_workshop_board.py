@@ -357,3 +357,25 @@ def test_board_changes_say_how_many_steps_can_be_undone(workshop):
     assert [d["undo"] for d in deltas(socks["member"])][-2:] == [1, 2]
     ok(emit(socks["facilitator"], "board_undo", meeting))
     assert deltas(socks["facilitator"])[-1]["undo"] == 1
+
+
+def test_changing_the_settings_tells_every_screen_which_questions_hide_their_cards(workshop):
+    meeting, _people, socks, (first, second) = workshop
+    fac, member = socks["facilitator"], socks["member"]
+
+    def hide(value: bool):
+        payload = {"anonymous_cards": False, "hidden_until_reveal": value}
+        ok(emit(fac, "board_settings", meeting, **payload))
+
+    hide(True)
+    ok(add(socks["admin"], meeting, first, "Escrita mientras se ocultan"))
+    member.get_received()
+    hide(False)
+    shown = deltas(member)[-1]
+    assert {q["id"]: q["hidden"] for q in shown["questions"]} == {first: False, second: False}
+    # The card that was hidden reaches the member's screen with the change.
+    assert [c["text"] for c in shown["cards"]] == ["Escrita mientras se ocultan"]
+    hide(True)
+    hidden = deltas(member)[-1]
+    assert {q["id"]: q["hidden"] for q in hidden["questions"]} == {first: True, second: True}
+    assert hidden["cards"] == [] and hidden["settings"]["hidden_until_reveal"] is True

@@ -60,6 +60,11 @@
     delta.questions.forEach((q) => {
       const at = board.questions.findIndex((x) => x.id === q.id);
       if (at >= 0) board.questions[at] = q;
+      // Hidden again (the setting changed): others' cards leave the screens of those who may
+      // not see them.
+      if (q.hidden && board.undo === null) {
+        board.cards.forEach((c, id) => { if (c.question_id === q.id && !isMine(c)) board.cards.delete(id); });
+      }
     });
     if (delta.settings) board.settings = delta.settings;
     if (board.undo !== null && typeof delta.undo === "number") board.undo = delta.undo;
@@ -338,7 +343,8 @@
     li.appendChild(el("p", { class: "board-card-meta", text: [authorOf(card), fmt(T.backers, { count: card.backers })].filter(Boolean).join(" · ") }));
     const near = (hints[card.id] || []).map((id) => board.cards.get(id)).filter(Boolean);
     if (near.length) {
-      li.appendChild(el("p", { class: "board-similar", text: fmt(T.similar, { texts: near.map((c) => `“${c.text}”`).join(", ") }) }));
+      const texts = near.slice(0, 3).map((c) => `“${c.text.slice(0, 80)}”`).join(", ") + (near.length > 3 ? "…" : "");
+      li.appendChild(el("p", { class: "board-similar", text: fmt(T.similar, { texts }) }));
       li.appendChild(el("button", { type: "button", class: "button small", text: T.group_together, "data-board-card": "group", "data-id": String(card.id) }));
     }
     const tools = el("div", { class: "board-card-actions" });
@@ -350,9 +356,7 @@
       "data-board-card": "move_open", "data-id": String(card.id), "data-focus": `move:${card.id}`,
       "aria-label": `${T.move} ${card.text.slice(0, 60)}`,
     }));
-    if (card.topic_id) {
-      tools.appendChild(el("button", { type: "button", class: "button small", text: T.split, "data-board-card": "card_split", "data-id": String(card.id), "data-focus": `split:${card.id}` }));
-    }
+    tools.appendChild(el("button", { type: "button", class: "button small", text: T.split, "data-board-card": "card_split", "data-id": String(card.id), "data-focus": `split:${card.id}` }));
     li.appendChild(tools);
     if (moving === card.id) li.appendChild(movePanel(question, card, topics));
     return li;
@@ -673,6 +677,7 @@
       li.appendChild(el("p", { class: "board-card-meta", text: p.refused ? fmt(T.refused, { message: p.refused }) : sending.has(p.client_id) ? T.sending : T.pending }));
       if (p.refused) {
         li.appendChild(el("div", { class: "board-card-actions" }, [
+          el("button", { type: "button", class: "button", text: T.retry, "data-pending": "retry", "data-client-id": p.client_id }),
           el("button", { type: "button", class: "button", text: T.edit, "data-pending": "edit", "data-client-id": p.client_id }),
           el("button", { type: "button", class: "button danger", text: T.discard, "data-pending": "discard", "data-client-id": p.client_id }),
         ]));
@@ -688,7 +693,7 @@
   function pendingButton(action, clientId) {
     const entry = pending.find((p) => p.client_id === clientId);
     if (!entry) return;
-    if (action === "retry") { sendCard(entry); return; }
+    if (action === "retry") { delete entry.refused; savePending(); sendCard(entry); return; }
     if (action === "edit" && textBox) {
       // Back into the box (after what is already there): never lost, ready to change and send.
       textBox.value = textBox.value ? `${textBox.value}\n${entry.text}` : entry.text;
