@@ -379,3 +379,16 @@ def test_changing_the_settings_tells_every_screen_which_questions_hide_their_car
     hidden = deltas(member)[-1]
     assert {q["id"]: q["hidden"] for q in hidden["questions"]} == {first: True, second: True}
     assert hidden["cards"] == [] and hidden["settings"]["hidden_until_reveal"] is True
+
+
+def test_each_delta_lists_the_versions_it_covers_without_gaps(workshop):
+    meeting, _people, socks, (first, _second) = workshop
+    start = board_of(socks["member"], meeting)["version"]
+    socks["member"].get_received()
+    ok(add(socks["admin"], meeting, first, "Una"))
+    ok(add(socks["secretary"], meeting, first, "Otra"))
+    refused(add(socks["secretary"], meeting, first, "   "), "bad_card")  # no version spent
+    ok(emit(socks["facilitator"], "topic_create", meeting, question_id=first, title="Tema"))
+    covered = [v for d in deltas(socks["member"]) for v in d["versions"]]
+    assert covered == [start + 1, start + 2, start + 3]
+    assert all(d["version"] == max(d["versions"]) for d in deltas(socks["facilitator"]))

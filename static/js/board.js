@@ -25,9 +25,28 @@
 
   // --- the board's data ---------------------------------------------------------------------
 
+  // Versions seen since the board was loaded: every change has one, so a hole that stays is a
+  // delta this screen missed (docs/realtime.md), and the whole board is asked for again.
+  let floor = 0;
+  const seen = new Set();
+  let gapTimer = null;
+  function noteVersions(versions) {
+    versions.forEach((v) => { if (v > floor) seen.add(v); });
+    while (seen.has(floor + 1)) { floor += 1; seen.delete(floor); }
+    if (seen.size && !gapTimer) {
+      gapTimer = setTimeout(() => {
+        gapTimer = null;
+        if (seen.size) refetch();
+      }, 3000);
+    }
+  }
+
   function load(next) {
+    floor = next.version;
+    seen.clear();
     removed.cards.clear();
     removed.topics.clear();
+    const later = recent.filter((d) => d.version > next.version);
     board = {
       version: next.version,
       settings: next.settings,
@@ -38,8 +57,11 @@
       backed: new Set(next.backed),
       undo: next.undo,
     };
+    // Changes that came while the board was on its way are newer than it: apply them again.
+    later.forEach((d) => applyChanges(d, { again: true }));
     render();
   }
+  const recent = []; // the last deltas, for a board that arrives after some of them
 
   // Keep the newest copy of each card and topic: updates may arrive out of order.
   function keep(kind, item) {
@@ -51,8 +73,15 @@
     map.set(item.id, old && old.mine ? { ...item, mine: true } : item);
   }
 
-  function applyChanges(delta) {
-    if (!board || delta.meeting_id !== meetingId) return;
+
+  function applyChanges(delta, { again = false } = {}) {
+    if (delta.meeting_id !== meetingId) return;
+    if (!again) {
+      recent.push(delta);
+      if (recent.length > 50) recent.shift();
+    }
+    if (!board) return;
+
     delta.cards.forEach((c) => keep("cards", c));
     delta.topics.forEach((t) => keep("topics", t));
     delta.removed_cards.forEach((id) => { board.cards.delete(id); removed.cards.set(id, delta.version); });
@@ -69,10 +98,11 @@
     if (delta.settings) board.settings = delta.settings;
     if (board.undo !== null && typeof delta.undo === "number") board.undo = delta.undo;
     board.version = Math.max(board.version, delta.version);
+    noteVersions(delta.versions || [delta.version]);
     // A card in a topic this screen does not know: something was missed; ask for it all.
     const orphan = delta.cards.some((c) => c.topic_id && !board.topics.has(c.topic_id));
     if (orphan) refetch();
-    render();
+    if (!again) render();
   }
 
   let refetching = null;
@@ -99,9 +129,11 @@
   // --- who sees what --------------------------------------------------------------------------
 
   const liveState = () => live.state();
-  function currentQuestion() {
+  // The question under way; once the session is over, the projector keeps showing the last one.
+  function currentQuestion({ ended = false } = {}) {
     const state = liveState();
-    if (!board || !state || state.meeting.status !== "live") return null;
+    const status = state && state.meeting.status;
+    if (!board || !(status === "live" || (ended && status === "closed"))) return null;
     return board.questions.find((q) => q.id === state.current_item_id) || null;
   }
   const staff = () => canGroup && board && board.undo !== null;
@@ -126,7 +158,14 @@
     const active = document.activeElement;
     const key = active && section.contains(active) ? active.dataset.focus : null;
     const caret = key && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
+    // What is being chosen or typed in the columns (a topic's new name, a destination).
+    const kept = new Map(Array.from(section.querySelectorAll("[data-keep]"), (n) => [n.dataset.keep, n.value]));
     if (projector) renderProjector(); else renderRoom();
+    section.querySelectorAll("[data-keep]").forEach((n) => {
+      const value = kept.get(n.dataset.keep);
+      if (value === undefined) return;
+      if (n.tagName !== "SELECT" || Array.from(n.options).some((o) => o.value === value)) n.value = value;
+    });
     if (key) {
       const again = section.querySelector(`[data-focus="${CSS.escape(key)}"]`);
       if (again && again !== document.activeElement) {
@@ -141,7 +180,7 @@
   }
 
   function renderProjector() {
-    const question = currentQuestion();
+    const question = currentQuestion({ ended: true });
     const columns = $("[data-board-columns]");
     if (!question) { columns.replaceChildren(); return; }
     const loose = newestFirst(cardsOf(question.id, null));
@@ -310,7 +349,7 @@
     if (renaming === topic.id) {
       const input = el("input", {
         id: `topic-name-${topic.id}`, value: topic.title, maxLength: 120,
-        "data-focus": `rename-input:${topic.id}`, "data-rename-input": String(topic.id),
+        "data-focus": `rename-input:${topic.id}`, "data-rename-input": String(topic.id), "data-keep": `rename:${topic.id}`,
       });
       tools.append(
         el("label", { htmlFor: input.id, text: T.rename_label }), input,
@@ -325,7 +364,7 @@
     }
     const others = topics.filter((t) => t.id !== topic.id);
     if (others.length) {
-      const select = el("select", { id: `merge-${topic.id}`, "data-focus": `merge-pick:${topic.id}`, "data-merge-pick": String(topic.id) },
+      const select = el("select", { id: `merge-${topic.id}`, "data-focus": `merge-pick:${topic.id}`, "data-merge-pick": String(topic.id), "data-keep": `merge:${topic.id}` },
         others.map((t) => el("option", { value: String(t.id), text: t.title })));
       tools.append(
         el("label", { htmlFor: select.id, text: T.merge_into }), select,
@@ -364,7 +403,7 @@
 
   // Moving without a mouse: a list of destinations, operable with Tab, arrows and Enter.
   function movePanel(question, card, topics) {
-    const select = el("select", { id: `move-to-${card.id}`, "data-move-pick": String(card.id), "data-focus": `move-pick:${card.id}` });
+    const select = el("select", { id: `move-to-${card.id}`, "data-move-pick": String(card.id), "data-focus": `move-pick:${card.id}`, "data-keep": `move:${card.id}` });
     if (card.topic_id) select.appendChild(el("option", { value: "unsorted", text: T.to_unsorted }));
     topics.filter((t) => t.id !== card.topic_id).forEach((t) => select.appendChild(el("option", { value: `topic:${t.id}`, text: t.title })));
     select.appendChild(el("option", { value: "new", text: T.to_new }));
