@@ -192,6 +192,8 @@
       parts[0].appendChild(el("p", { class: "board-waiting", text: waitingText(question.hidden_cards) }));
     }
     columns.replaceChildren(...parts);
+    // Many topics: two rows of columns rather than columns too narrow to read.
+    columns.classList.toggle("many", parts.length > 5);
     columns.querySelectorAll("[data-fit]").forEach(fit);
   }
 
@@ -254,9 +256,14 @@
     }
   }
 
-  // A member's phone: the question's topics with their main points, then the loose cards.
+  // A member's phone: the loose cards, newest first (theirs and the latest are there), then the
+  // question's topics with their main points.
   function memberBoard(question) {
     const parts = [];
+    const loose = newestFirst(cardsOf(question.id, null));
+    if (loose.length) {
+      parts.push(el("section", { class: "board-topic" }, [el("h3", { text: T.unsorted }), memberCards(loose)]));
+    }
     topicsOf(question.id).forEach((topic) => {
       const box = el("section", { class: "board-topic" }, [el("h3", { text: topic.title })]);
       if (topic.main_points_html) {
@@ -267,10 +274,6 @@
       box.appendChild(memberCards(byPosition(cardsOf(question.id, topic.id))));
       parts.push(box);
     });
-    const loose = newestFirst(cardsOf(question.id, null));
-    if (loose.length) {
-      parts.push(el("section", { class: "board-topic" }, [el("h3", { text: T.unsorted }), memberCards(loose)]));
-    }
     return parts;
   }
 
