@@ -262,3 +262,30 @@ def test_hidden_cards_wait_for_the_reveal_and_the_mouse_groups_them(workshop, br
     card.drag_to(facilitator.locator('[data-drop="unsorted"]'))
     expect(projector.locator(".board-column.unsorted .board-card")).to_have_count(1)
     expect(facilitator.locator(".board-column.unsorted .board-card")).to_have_count(1)
+
+
+def test_a_screen_that_misses_a_change_asks_for_the_whole_board(workshop, browser_page):
+    from tests.test_browser_live_room import sent_events
+
+    meeting, org, people, runner = workshop
+    ana = browser_page(people["ana"], **PHONE)
+    sent = sent_events(ana)
+    ana.goto(room_url(org, meeting))
+    expect(ana.locator("[data-board-question]")).to_contain_text(QUESTIONS[0])
+    first = runner.call("board")["board"]["questions"][0]["id"]
+    assert runner.call("card_add", question_id=first, text="La primera", client_id="una-0001")["ok"]
+    expect(ana.locator(".board-cards .board-card", has_text="La primera")).to_be_visible()
+    assert "board" not in sent
+    # A delta for version 3 when this screen has seen 1: version 2 went missing on the way.
+    ana.evaluate(
+        """(id) => window.assemblyLive.socket.listeners("board_changes")[0]({
+             meeting_id: id, version: 3, versions: [3], cards: [], removed_cards: [],
+             topics: [], removed_topics: [], questions: [], settings: null, undo: 0})""",
+        meeting.id,
+    )
+    for _ in range(50):  # it waits a few seconds for the missing one, then asks
+        if "board" in sent:
+            break
+        ana.wait_for_timeout(200)
+    assert "board" in sent
+    expect(ana.locator(".board-cards .board-card", has_text="La primera")).to_be_visible()
