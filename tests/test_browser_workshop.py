@@ -153,6 +153,18 @@ def test_members_add_cards_the_facilitator_groups_them_by_keyboard_and_every_scr
     ).to_be_visible()
     expect(facilitator.get_by_role("button", name="Deshacer (3)")).to_be_visible()
 
+    # Rename a topic: the name field takes the focus, Enter saves it.
+    facilitator.get_by_role("button", name="Renombrar: Cómo decidimos").focus()
+    keys.press("Enter")
+    expect(facilitator.get_by_label("Nombre del tema")).to_be_focused()
+    keys.type("Decisiones en asamblea")
+    keys.press("Enter")
+    expect(announce).to_have_text("Tema renombrado.")
+    expect(column(projector, "Decisiones en asamblea").locator(".board-card")).to_have_count(2)
+    expect(
+        facilitator.get_by_role("button", name="Renombrar: Decisiones en asamblea")
+    ).to_be_focused()
+
 
 def test_a_card_typed_offline_waits_and_arrives_when_the_connection_returns(workshop, browser_page):
     meeting, org, people, runner = workshop
