@@ -197,7 +197,7 @@ def test_a_refused_card_is_kept_to_copy_and_the_member_is_told(workshop, browser
     assert runner.call("item_next")["ok"]  # meanwhile the workshop moves on
     ana.context.set_offline(False)
     notice = ana.locator("[data-board-notice]")
-    expect(notice).to_contain_text("No se agregó: Esta no es la pregunta en curso")
+    expect(notice).to_contain_text("No se agregó: Esta no es la pregunta en curso", timeout=15_000)
     refused = ana.locator(".board-pending .board-card.refused")
     expect(refused).to_contain_text("Para la primera pregunta")
     refused.get_by_role("button", name="Volver a editarla").click()

@@ -783,7 +783,12 @@
     pending.filter((p) => !p.refused).forEach(sendCard);
     renderPending();
   }
-  window.addEventListener("online", flushPending);
+  // Back online: reconnect now rather than at the next backed-off attempt (seconds away); the
+  // new join sends what waits.
+  window.addEventListener("online", () => {
+    if (socket.connected) flushPending();
+    else if (pending.length) socket.disconnect().connect();
+  });
   window.addEventListener("offline", renderPending);
   socket.on("disconnect", renderPending);
 
