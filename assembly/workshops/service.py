@@ -254,6 +254,8 @@ def back(meeting: Meeting, card: Card, user: User) -> None:
 
 
 def unback(meeting: Meeting, card: Card, user: User) -> None:
+    if meeting.status == MeetingStatus.CLOSED:
+        raise _session_over()
     backing = db.session.get(CardBacking, (card.id, user.id))
     if backing is None:
         raise _error("not_backed", lazy_gettext("You do not back this card."), 409)
