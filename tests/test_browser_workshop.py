@@ -3,6 +3,8 @@ laptop (grouping by keyboard alone) and the projector, each seeing every change 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -301,3 +303,52 @@ def test_a_screen_that_misses_a_change_asks_for_the_whole_board(workshop, browse
         ana.wait_for_timeout(200)
     assert "board" in sent
     expect(ana.locator(".board-cards .board-card", has_text="La primera")).to_be_visible()
+
+
+def test_the_room_gives_dots_to_the_topics_and_the_projector_shows_the_poll_beside_the_board(
+    workshop, browser_page, live_client
+):
+    from tests.test_browser_projector import no_scrolling, on_screen
+
+    meeting, org, people, runner = workshop
+    ana_socket = live_client(people["ana"], meeting)
+    for client in (runner, ana_socket):
+        assert client.call("check_in")["ok"]
+    question = runner.call("board")["board"]["questions"][0]["id"]
+    for title, text in (("Decisiones", "Decidimos en asamblea"), ("Formación", "Falta formación")):
+        card = ana_socket.call(
+            "card_add", question_id=question, text=text, client_id=uuid.uuid4().hex
+        )["card"]["id"]
+        assert runner.call("topic_create", question_id=question, title=title, card_ids=[card])[
+            "ok"
+        ]
+    ana, _beto, facilitator, projector = open_screens(browser_page, org, meeting, people)
+
+    facilitator.get_by_label("Puntos por persona").fill("2")
+    facilitator.get_by_role("button", name="Priorizar los temas con puntos").click()
+    expect(facilitator.locator("[data-board-announce]")).to_contain_text("la votación está abierta")
+    expect(projector.locator(".poll-title")).to_contain_text("Prioridades")
+    expect(projector.locator(".poll-progress")).to_have_text("Votaron 0 de 2")
+    expect(ana.locator(".poll-title").first).to_contain_text("Prioridades")
+
+    poll = ana_socket.wait_for(lambda latest: latest["state"]["polls"][0], what="the poll")[
+        "state"
+    ]["polls"][0]
+    first_topic = poll["options"][0]["id"]
+    ack = ana_socket.call(
+        "vote",
+        poll_id=poll["id"],
+        choice={"dots": {str(first_topic): 2}},
+        client_id=uuid.uuid4().hex,
+    )
+    assert ack["ok"] and ack["stored"], ack
+    expect(projector.locator(".poll-progress")).to_have_text("Votó 1 de 2")
+    # The poll beside the board: both on the one screen, nothing scrolls.
+    on_screen(projector, ".poll-title", min_font_share=0.02)
+    on_screen(projector, ".poll-progress", min_font_share=0.02)
+    on_screen(projector, ".projector-board .board-column h3")
+    no_scrolling(projector)
+
+    # A second one for the same question is refused, and said so.
+    again = runner.call("topics_prioritise", question_id=question, dots=2)
+    assert again["ok"] is False and again["error"]["code"] == "poll_running"

@@ -11,8 +11,9 @@ from flask_login import current_user
 from assembly.accounts.models import User
 from assembly.extensions import db
 from assembly.live.events import BadPayload, int_field, live_event
-from assembly.meetings.models import Meeting
+from assembly.meetings.models import Meeting, MeetingStatus
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
+from assembly.room.service import not_live
 from assembly.workshops import service
 from assembly.workshops.similarity import hints
 
@@ -197,3 +198,17 @@ def board_hints(payload: dict):
     question = service.question_in(meeting, int_field(payload, "question_id"))
     texts = service.card_texts(question)
     return {"hints": {str(card_id): near for card_id, near in hints(texts).items()}}
+
+
+@live_event("topics_prioritise")
+def topics_prioritise(payload: dict):
+    """The room gives dots to the question's topics: a poll for those present, opened at once."""
+    from assembly.workshops import processes
+
+    meeting = _meeting(payload, Action.RUN_MEETINGS)
+    question = service.question_in(meeting, int_field(payload, "question_id"))
+    if meeting.status != MeetingStatus.LIVE:
+        raise not_live()  # between sessions, the process page opens a poll that lasts days
+    dots = payload.get("dots", 3)
+    poll = processes.open_topic_poll(question, _me(), dots=dots, closes_at=None)
+    return _changed(meeting, poll_id=poll.id)

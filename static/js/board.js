@@ -545,6 +545,10 @@
           render();
         });
       }
+    } else if (doing === "prioritise") {
+      const question = groupingQuestion(currentQuestion());
+      const dots = Number(($("[data-board-dots]") || {}).value || 3);
+      if (question) act("topics_prioritise", { question_id: question.id, dots }, () => announce(T.prioritising));
     } else if (pendingAction) {
       pendingButton(pendingAction, button.dataset.clientId);
     }
