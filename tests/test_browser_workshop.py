@@ -319,9 +319,7 @@ def test_the_room_gives_dots_to_the_topics_and_the_projector_shows_the_poll_besi
         card = ana_socket.call(
             "card_add", question_id=question, text=text, client_id=uuid.uuid4().hex
         )["card"]["id"]
-        assert runner.call("topic_create", question_id=question, title=title, card_ids=[card])[
-            "ok"
-        ]
+        assert runner.call("topic_create", question_id=question, title=title, card_ids=[card])["ok"]
     ana, _beto, facilitator, projector = open_screens(browser_page, org, meeting, people)
 
     facilitator.get_by_label("Puntos por persona").fill("2")
