@@ -131,7 +131,7 @@ def register_commands(app: Flask) -> None:
         voters: int, database_url: str | None, processes: int, redis_url: str | None, rounds: int
     ):
         """N members vote at once; prints one JSON object of what happened."""
-        from assembly.bench import main
+        from assembly.bench.vote import main
 
         main(voters, database_url, processes, redis_url, rounds)
 
