@@ -146,37 +146,26 @@ def _stored_cards(database_url: str, meeting_id: int) -> set[int]:
         return set(db.session.scalars(select(Card.id).where(Card.meeting_id == meeting_id)))
 
 
-class Screen:
-    """A screen on the board: builds it from its join answer and every `board_changes`, keeping
-    the newest copy of each card and topic, and notes when each copy arrived."""
+class BoardCopy:
+    """A screen's copy of a board, built as docs/realtime.md says: from the whole board (join
+    answer, `board`), then every `board_changes`, keeping the newest copy of each card and topic
+    whatever order they arrive in. Notes when each copy arrived (`at`, any clock)."""
 
-    def __init__(self, url: str, meeting_id: int, email: str | None = None, token=None):
-        import socketio
-
-        self.url, self.meeting_id, self.email, self.token = url, meeting_id, email, token
-        self.sio = socketio.AsyncClient(reconnection=False)
+    def __init__(self) -> None:
         self.cards: dict[int, dict] = {}
         self.topics: dict[int, dict] = {}
+        self.questions: dict[int, dict] = {}
+        self.settings: dict | None = None
         self.removed: dict[tuple[str, int], int] = {}  # what was removed, at which version
         self.arrivals: dict[tuple[str, int], list[tuple[int, float]]] = {}
         self.version = -1
-        self.deltas = 0
-        self.sio.on("board_changes", self.on_changes)
-
-    async def connect(self, http) -> None:
-        headers = {}
-        if self.email:
-            headers["Cookie"] = await log_in(http, self.url, self.email)
-        await self.sio.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=30)
-        payload = {"projector_token": self.token} if self.token else {"meeting_id": self.meeting_id}
-        ack = await self.sio.call("join", payload, timeout=60)
-        if not ack.get("ok") or "board" not in ack:
-            raise RuntimeError(f"join refused: {ack}")
-        self.load(ack["board"])
 
     def load(self, board: dict) -> None:
         self.cards = {c["id"]: c for c in board["cards"]}
         self.topics = {t["id"]: t for t in board["topics"]}
+        self.questions = {q["id"]: q for q in board["questions"]}
+        self.settings = board["settings"]
+        self.removed = {}
         self.version = board["version"]
 
     def _keep(self, kind: str, held: dict, copy: dict, at: float) -> None:
@@ -197,9 +186,7 @@ class Screen:
             held.pop(entity_id, None)
             self.removed[key] = max(version, self.removed.get(key, -1))
 
-    async def on_changes(self, delta: dict) -> None:
-        at = time.perf_counter()
-        self.deltas += 1
+    def apply(self, delta: dict, at: float = 0.0) -> None:
         version = delta["version"]
         self.version = max(self.version, version)
         for card in delta["cards"]:
@@ -210,6 +197,10 @@ class Screen:
             self._drop("card", self.cards, card_id, version, at)
         for topic_id in delta["removed_topics"]:
             self._drop("topic", self.topics, topic_id, version, at)
+        for question in delta.get("questions") or ():
+            self.questions[question["id"]] = question
+        if delta.get("settings") is not None:
+            self.settings = delta["settings"]
 
     def first_seen(self, kind: str, entity_id: int, version: int = 0) -> float | None:
         """When a copy at `version` or newer first came (None: never)."""
@@ -219,6 +210,34 @@ class Screen:
     def picture(self) -> tuple[dict, dict]:
         """What this screen shows, in a form to compare with a fresh `board`."""
         return _picture(self.cards.values(), self.topics.values())
+
+
+class Screen(BoardCopy):
+    """A real Socket.IO client on the board: a member, the facilitator or the projector."""
+
+    def __init__(self, url: str, meeting_id: int, email: str | None = None, token=None):
+        import socketio
+
+        super().__init__()
+        self.url, self.meeting_id, self.email, self.token = url, meeting_id, email, token
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.deltas = 0
+        self.sio.on("board_changes", self.on_changes)
+
+    async def connect(self, http) -> None:
+        headers = {}
+        if self.email:
+            headers["Cookie"] = await log_in(http, self.url, self.email)
+        await self.sio.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=30)
+        payload = {"projector_token": self.token} if self.token else {"meeting_id": self.meeting_id}
+        ack = await self.sio.call("join", payload, timeout=60)
+        if not ack.get("ok") or "board" not in ack:
+            raise RuntimeError(f"join refused: {ack}")
+        self.load(ack["board"])
+
+    async def on_changes(self, delta: dict) -> None:
+        self.deltas += 1
+        self.apply(delta, time.perf_counter())
 
 
 def _picture(cards, topics) -> tuple[dict, dict]:
@@ -447,8 +466,13 @@ async def _run(url: str, plan: dict, options: dict, server_pid: int) -> dict:
             for kind, entity_id in action["expect"]:
                 if kind == "removed_topic":
                     times.append(screen.first_seen("removed_topic", entity_id, 0))
-                else:
-                    times.append(screen.first_seen(kind, entity_id, action["version"]))
+                    continue
+                # A later step may have removed it before the screens heard of this one.
+                seen = [
+                    screen.first_seen(kind, entity_id, action["version"]),
+                    screen.first_seen("removed_" + kind, entity_id, action["version"]),
+                ]
+                times.append(min((t for t in seen if t is not None), default=None))
         if None in times:
             actions_unseen += 1
         else:
