@@ -276,6 +276,8 @@ def back(meeting: Meeting, card: Card, user: User) -> None:
 
 
 def unback(meeting: Meeting, card: Card, user: User) -> None:
+    if meeting.status == MeetingStatus.CLOSED:
+        raise _session_over()
     session_of(meeting)  # first: see session_of
     backing = db.session.get(CardBacking, (card.id, user.id))
     if backing is None:
