@@ -459,22 +459,32 @@ async def _run(url: str, plan: dict, options: dict, server_pid: int) -> dict:
     # Grouping steps: until the answer, and until every screen has each thing they changed.
     action_acks = [(a["acked"] - a["sent"]) * 1000 for a in run.actions]
     action_screens: list[float] = []
-    actions_unseen = 0
+    actions_unseen: list[dict] = []
     for action in run.actions:
-        times = []
-        for screen in screens:
+        times, missed = [], set()
+        for n, screen in enumerate(screens):
             for kind, entity_id in action["expect"]:
                 if kind == "removed_topic":
-                    times.append(screen.first_seen("removed_topic", entity_id, 0))
-                    continue
-                # A later step may have removed it before the screens heard of this one.
-                seen = [
-                    screen.first_seen(kind, entity_id, action["version"]),
-                    screen.first_seen("removed_" + kind, entity_id, action["version"]),
-                ]
-                times.append(min((t for t in seen if t is not None), default=None))
-        if None in times:
-            actions_unseen += 1
+                    at = screen.first_seen("removed_topic", entity_id, 0)
+                else:
+                    # A later step may have removed it before the screens heard of this one.
+                    seen = [
+                        screen.first_seen(kind, entity_id, action["version"]),
+                        screen.first_seen("removed_" + kind, entity_id, action["version"]),
+                    ]
+                    at = min((t for t in seen if t is not None), default=None)
+                times.append(at)
+                if at is None:
+                    missed.add((kind, entity_id, n))
+        if missed:
+            actions_unseen.append(
+                {
+                    "kind": action["kind"],
+                    "version": action["version"],
+                    "screens": len({n for _k, _i, n in missed}),
+                    "what": sorted({f"{k} {i}" for k, i, _n in missed}),
+                }
+            )
         else:
             action_screens.append((max(times) - action["sent"]) * 1000)
 
@@ -521,7 +531,8 @@ async def _run(url: str, plan: dict, options: dict, server_pid: int) -> dict:
         "group_action_p95_ms": ms(action_acks, 0.95),
         "group_action_all_screens_p50_ms": ms(action_screens, 0.5),
         "group_action_all_screens_p95_ms": ms(action_screens, 0.95),
-        "group_actions_not_on_every_screen": actions_unseen,
+        "group_actions_not_on_every_screen": len(actions_unseen),
+        "group_actions_not_on_every_screen_which": actions_unseen[:5],
         "elapsed_s": round(elapsed, 1),
         "server_cpu_s": round(server_cpu, 2),
         "client_cpu_s": round(client_cpu, 2),
