@@ -528,7 +528,9 @@ async def _run(url: str, plan: dict, options: dict, server_pid: int) -> dict:
         "group_actions_by_kind": kinds,
         "group_actions_refused": run.action_errors,
         "group_action_ack_p50_ms": ms(action_acks, 0.5),
+        # The step's answer (ack); the same as group_action_ack_p95_ms, named as asked for.
         "group_action_p95_ms": ms(action_acks, 0.95),
+        "group_action_ack_p95_ms": ms(action_acks, 0.95),
         "group_action_all_screens_p50_ms": ms(action_screens, 0.5),
         "group_action_all_screens_p95_ms": ms(action_screens, 0.95),
         "group_actions_not_on_every_screen": len(actions_unseen),
