@@ -251,6 +251,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(voting_bp)
 
+    from assembly.workshops.views import bp as workshops_bp
+
+    app.register_blueprint(workshops_bp)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])

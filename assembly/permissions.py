@@ -41,6 +41,7 @@ class Action(StrEnum):
     RUN_MEETINGS = "meeting.run"
     RECORD_ATTENDANCE = "meeting.record_attendance"
     GROUP_CARDS = "workshop.group_cards"
+    MANAGE_PROCESSES = "workshop.manage_processes"
     PROPOSE = "proposal.propose"
     MANAGE_PROPOSALS = "proposal.manage"
 
@@ -66,12 +67,17 @@ _EVERYONE = frozenset(
 _PREPARE = frozenset({Action.PREPARE_MEETINGS})
 _RUN = frozenset({Action.RUN_MEETINGS})
 _ATTENDANCE = frozenset({Action.RECORD_ATTENDANCE, Action.GROUP_CARDS})
+# A workshop process (its sessions, the dots polls that choose its questions, turning candidates
+# into questions and topics into proposals) is run by those who prepare its meetings.
+_PROCESSES = frozenset({Action.MANAGE_PROCESSES})
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
     Role.MEMBER: _EVERYONE,
-    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE,
-    Role.SECRETARY: _EVERYONE | _PREPARE | _ATTENDANCE | {Action.VIEW_MEMBER_HISTORY},
+    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE | _PROCESSES,
+    Role.SECRETARY: (
+        _EVERYONE | _PREPARE | _ATTENDANCE | _PROCESSES | {Action.VIEW_MEMBER_HISTORY}
+    ),
     Role.ADMIN: frozenset(Action),
 }
 

@@ -1,7 +1,9 @@
 """A realistic organisation for the browser checks: the demo's networks and people, and in
 Factorial (a co-op of RCTPS) a live assembly with speeches, an open poll, a closed ranked
 poll, a poll that adopted a proposal, a closed meeting with its figures, a draft, a series, a
-saved template, proposals with an amendment and comments; in RCTPS, a live network plenary.
+saved template, proposals with an amendment and comments, a live problematisation workshop with
+cards, a topic and its main points; in RCTPS, a live network plenary and the demo's
+participatory process of four workshop sessions.
 
 Everything goes through the services and the room's own socket events, so the pages show
 what a real meeting leaves behind.
@@ -33,6 +35,12 @@ def person(email: str, name: str) -> Person:
     return Person(0, email, name, DEMO_PASSWORD)
 
 
+WORKSHOP_QUESTIONS = [
+    "¿Cómo se toman hoy las decisiones en la cooperativa?",
+    "¿Qué nos falta para sumar socias nuevas?",
+]
+
+
 # The roles the crawl logs in as; ids are filled in by `build`.
 PEOPLE = {
     "admin": ("marta@demo.coop", "Marta Giménez"),
@@ -48,8 +56,8 @@ class World:
     people: dict[str, Person]
     # Values for the URL rules' variables: each dict is one consistent set (same organisation).
     values: list[dict] = field(default_factory=list)
-    # Tokens per endpoint (projector, invitation, password reset).
-    tokens: dict[str, str] = field(default_factory=dict)
+    # Tokens per endpoint (projector, invitation, password reset): one, or a list of them.
+    tokens: dict[str, str | list[str]] = field(default_factory=dict)
     live_room: str = ""
     # The organisations each role belongs to (other organisations' pages are "not found").
     slugs: dict[str, set[str]] = field(default_factory=dict)
@@ -185,7 +193,20 @@ def build(app, socket_for) -> World:
             planned_end_at=now + timedelta(days=20, hours=2),
         )
         plenary = meeting(rctps, "Plenario de la red", kind=MeetingKind.PLENARY)
+        workshop = meeting(
+            factorial, "Taller de problematización: cómo decidimos", kind=MeetingKind.WORKSHOP
+        )
         db.session.flush()
+        for position, title in enumerate(WORKSHOP_QUESTIONS):
+            db.session.add(
+                AgendaItem(
+                    meeting_id=workshop.id,
+                    position=position,
+                    title=title,
+                    kind=AgendaItemKind.QUESTION,
+                    planned_minutes=30,
+                )
+            )
         for m in (closed, live, draft):
             items(m, agenda)
         items(plenary, agenda[:2])
@@ -247,14 +268,28 @@ def build(app, socket_for) -> World:
         db.session.commit()
         world = World(people=people)
         world.tokens = {
-            "room.projector": live.projector_token,
+            "room.projector": [live.projector_token, workshop.projector_token],
             "organisations.invitation": link_token,
             "accounts.reset_password": reset_token,
         }
         live_id, closed_id, draft_id, plenary_id = live.id, closed.id, draft.id, plenary.id
+        workshop_id = workshop.id
         series_id = series.id
         adopted_id, open_proposal_id, mine_id = adopted.id, open_proposal.id, mine.id
         all_members_id = all_members.id
+        # The demo's RCTPS process of four workshop sessions, and one of its topics.
+        from assembly.workshops.models import Process, Topic, WorkshopSession
+
+        process_id = db.session.scalar(
+            select(Process.id).where(Process.organisation_id == rctps.id)
+        )
+        topic_id = db.session.scalar(
+            select(Topic.id)
+            .join(WorkshopSession, WorkshopSession.meeting_id == Topic.meeting_id)
+            .where(WorkshopSession.process_id == process_id, Topic.proposal_id.is_(None))
+            .order_by(Topic.id)
+            .limit(1)
+        )
         item_of = {
             m_id: db.session.scalar(
                 select(AgendaItem.id).where(AgendaItem.meeting_id == m_id).limit(1)
@@ -363,6 +398,50 @@ def build(app, socket_for) -> World:
     vote(socks["secretary"], open_poll, {"vote": "yes"})
     vote(extra["sol"], open_poll, {"vote": "abstain"})
 
+    # The workshop: cards on its first question (one anonymous, one backed), a topic with its
+    # main points; the secretary groups.
+    room(workshop_id, socks["facilitator"], factorial_present)
+    board = _ok(socks["member"].emit("board", {"meeting_id": workshop_id}, callback=True))
+    first = board["board"]["questions"][0]["id"]
+    settings = {"meeting_id": workshop_id, "anonymous_cards": True, "hidden_until_reveal": False}
+    _ok(socks["facilitator"].emit("board_settings", settings, callback=True))
+
+    def card(sock, text, **extra):
+        payload = {"meeting_id": workshop_id, "question_id": first, "text": text}
+        payload |= {"client_id": uuid.uuid4().hex, **extra}
+        return _ok(sock.emit("card_add", payload, callback=True))["card"]["id"]
+
+    grouped = [
+        card(socks["member"], "Las decisiones importantes se toman en asamblea"),
+        card(extra["camila"], "Decidimos en asamblea, pero llegamos sin información"),
+    ]
+    card(extra["sol"], "A veces decide quien más habla", anonymous=True)
+    card(socks["secretary"], "Falta formación para las socias nuevas")
+    _ok(
+        socks["admin"].emit(
+            "card_back", {"meeting_id": workshop_id, "card_id": grouped[0]}, callback=True
+        )
+    )
+    topic = _ok(
+        socks["secretary"].emit(
+            "topic_create",
+            {
+                "meeting_id": workshop_id,
+                "question_id": first,
+                "title": "La asamblea decide",
+                "card_ids": grouped,
+            },
+            callback=True,
+        )
+    )["topic_id"]
+    points = {
+        "meeting_id": workshop_id,
+        "topic_id": topic,
+        "text": "- La asamblea es **soberana**\n- Falta información antes de votar",
+        "base_version": 0,
+    }
+    _ok(socks["secretary"].emit("main_points_save", points, callback=True))
+
     # The network plenary: the RCTPS facilitator runs it; delegates check in for their co-ops.
     room(plenary_id, extra["lucia"], [extra["lucia"], socks["admin"], socks["delegate"]])
     weighted = poll(
@@ -377,7 +456,10 @@ def build(app, socket_for) -> World:
     world.live_room = f"/o/factorial/meetings/{live_id}/live"
     factorial_values = [
         {"slug": "factorial"},
-        *({"slug": "factorial", "meeting_id": m} for m in (live_id, closed_id, draft_id)),
+        *(
+            {"slug": "factorial", "meeting_id": m}
+            for m in (live_id, closed_id, draft_id, workshop_id)
+        ),
         *(
             {"slug": "factorial", "meeting_id": m, "item_id": item_of[m]}
             for m in (live_id, draft_id)
@@ -394,6 +476,8 @@ def build(app, socket_for) -> World:
         {"slug": "rctps", "meeting_id": plenary_id},
         {"slug": "rctps", "meeting_id": plenary_id, "item_id": item_of[plenary_id]},
         *([{"slug": "rctps", "poll_id": weighted}] if plenary_poll_open else []),
+        {"slug": "rctps", "process_id": process_id},
+        {"slug": "rctps", "process_id": process_id, "topic_id": topic_id},
         {"slug": "camba"},
     ]
     world.values = [{}, *factorial_values, *rctps_values]

@@ -149,8 +149,9 @@ def urls_for(app, world, role: str) -> dict[str, list[str]]:
         arguments = set(rule.arguments)
         urls = []
         if arguments == {"token"}:
-            token = world.tokens.get(rule.endpoint)
-            urls = [adapter.build(rule.endpoint, {"token": token})] if token else []
+            tokens = world.tokens.get(rule.endpoint) or []
+            tokens = [tokens] if isinstance(tokens, str) else tokens  # one page, or several
+            urls = [adapter.build(rule.endpoint, {"token": token}) for token in tokens]
         else:
             for values in world.values:
                 if set(values) == arguments and values.get("slug", "") in {"", *world.slugs[role]}:

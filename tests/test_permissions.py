@@ -19,13 +19,20 @@ EVERYONE = {
 EXPECTED = {
     "member": EVERYONE,
     "facilitator": EVERYONE
-    | {Action.PREPARE_MEETINGS, Action.RUN_MEETINGS, Action.RECORD_ATTENDANCE, Action.GROUP_CARDS},
+    | {
+        Action.PREPARE_MEETINGS,
+        Action.RUN_MEETINGS,
+        Action.RECORD_ATTENDANCE,
+        Action.GROUP_CARDS,
+        Action.MANAGE_PROCESSES,
+    },
     "secretary": EVERYONE
     | {
         Action.VIEW_MEMBER_HISTORY,
         Action.PREPARE_MEETINGS,
         Action.RECORD_ATTENDANCE,
         Action.GROUP_CARDS,
+        Action.MANAGE_PROCESSES,
     },
     "admin": set(Action),
 }

@@ -346,3 +346,49 @@ def test_grouping_and_main_points_need_the_right_and_stay_on_their_board(
         emit(socks["facilitator"], "topic_rename", meeting, topic_id=topic, title="Tarde"),
         "session_over",
     )
+
+
+def test_board_changes_say_how_many_steps_can_be_undone(workshop):
+    meeting, _people, socks, (first, _second) = workshop
+    card = ok(add(socks["member"], meeting, first, "Decidimos en asamblea"))["card"]
+    assert deltas(socks["facilitator"])[-1]["undo"] == 0
+    ok(emit(socks["facilitator"], "topic_create", meeting, question_id=first, title="Decisiones"))
+    ok(emit(socks["facilitator"], "card_split", meeting, card_id=card["id"]))
+    assert [d["undo"] for d in deltas(socks["member"])][-2:] == [1, 2]
+    ok(emit(socks["facilitator"], "board_undo", meeting))
+    assert deltas(socks["facilitator"])[-1]["undo"] == 1
+
+
+def test_changing_the_settings_tells_every_screen_which_questions_hide_their_cards(workshop):
+    meeting, _people, socks, (first, second) = workshop
+    fac, member = socks["facilitator"], socks["member"]
+
+    def hide(value: bool):
+        payload = {"anonymous_cards": False, "hidden_until_reveal": value}
+        ok(emit(fac, "board_settings", meeting, **payload))
+
+    hide(True)
+    ok(add(socks["admin"], meeting, first, "Escrita mientras se ocultan"))
+    member.get_received()
+    hide(False)
+    shown = deltas(member)[-1]
+    assert {q["id"]: q["hidden"] for q in shown["questions"]} == {first: False, second: False}
+    # The card that was hidden reaches the member's screen with the change.
+    assert [c["text"] for c in shown["cards"]] == ["Escrita mientras se ocultan"]
+    hide(True)
+    hidden = deltas(member)[-1]
+    assert {q["id"]: q["hidden"] for q in hidden["questions"]} == {first: True, second: True}
+    assert hidden["cards"] == [] and hidden["settings"]["hidden_until_reveal"] is True
+
+
+def test_each_delta_lists_the_versions_it_covers_without_gaps(workshop):
+    meeting, _people, socks, (first, _second) = workshop
+    start = board_of(socks["member"], meeting)["version"]
+    socks["member"].get_received()
+    ok(add(socks["admin"], meeting, first, "Una"))
+    ok(add(socks["secretary"], meeting, first, "Otra"))
+    refused(add(socks["secretary"], meeting, first, "   "), "bad_card")  # no version spent
+    ok(emit(socks["facilitator"], "topic_create", meeting, question_id=first, title="Tema"))
+    covered = [v for d in deltas(socks["member"]) for v in d["versions"]]
+    assert covered == [start + 1, start + 2, start + 3]
+    assert all(d["version"] == max(d["versions"]) for d in deltas(socks["facilitator"]))

@@ -146,3 +146,112 @@ def generated_people() -> list[tuple]:
                 people.append((email, f"{first} {surname}", gender, [(org, role)], delegations))
                 n += 1
     return people
+
+
+# The RCTPS's problematisation sessions (shared/domain.md): four workshops, the questions the
+# members chose for each, and the topics recorded with their main points discussed.
+# Each session: (title, date, [(question, [(topic, main points, [(card, author e-mail)])])]).
+RCTPS_PROCESS = {
+    "title": "Sesiones de problematización de la RCTPS",
+    "description": (
+        "Cuatro talleres para pensar juntas y juntos cómo nos organizamos, cómo nos "
+        "retribuimos, cómo sostenemos las cooperativas y cómo trabajamos en red. Las "
+        "preguntas las propusieron y priorizaron las cooperativas de la red."
+    ),
+    "sessions": [
+        (
+            "Organización y decisiones",
+            "2019-04-06",
+            [
+                (
+                    "¿Por qué nos organizamos como cooperativa de trabajo?",
+                    [
+                        (
+                            "La perspectiva política del trabajo",
+                            "- La persona antes que el capital.\n"
+                            "- Organización democrática y propiedad conjunta.\n"
+                            "- Decisiones participativas y **autogestión**.",
+                            [
+                                ("La persona antes que el capital", "marta@demo.coop"),
+                                ("Queríamos ser dueñas de nuestro trabajo", "lucia@demo.coop"),
+                                ("Decidir entre todos, no un patrón", "diego@demo.coop"),
+                            ],
+                        ),
+                    ],
+                ),
+                ("¿Cómo se toman las decisiones?", []),
+                ("¿Hay distintos niveles de compromiso entre las asociadas y los asociados?", []),
+                ("¿Cómo se incorporan nuevas asociadas y asociados?", []),
+            ],
+        ),
+        (
+            "Retiros y sostenibilidad de corto plazo",
+            "2019-05-04",
+            [
+                (
+                    "Esquemas de retiros: ¿cómo retribuye cada cooperativa a sus asociados y "
+                    "cómo cambió con el tiempo?",
+                    [
+                        (
+                            "La planificación del trabajo cooperativo",
+                            "- Cómo generamos y distribuimos el trabajo.\n"
+                            "- La organización interna.\n"
+                            "- Órganos y herramientas de gobierno.\n"
+                            "- Cómo repartimos los excedentes.",
+                            [
+                                ("Retiro igualitario por hora trabajada", "carlos@demo.coop"),
+                                ("Repartir excedentes en asamblea", "marta@demo.coop"),
+                            ],
+                        ),
+                    ],
+                ),
+                ("Sostenibilidad de corto plazo", []),
+            ],
+        ),
+        (
+            "Sostenibilidad de largo plazo",
+            "2019-06-01",
+            [
+                ("Perfiles de trabajo, clientes y usuarios", []),
+                (
+                    "Financiamiento, capitalización, presupuestos y planificación económica",
+                    [
+                        (
+                            "Sostenibilidad de largo plazo",
+                            "- Presupuestar por mercado y por cliente.\n"
+                            "- La capacidad de producción.\n"
+                            "- El financiamiento.\n"
+                            "- La estructura de costos de la cooperativa.",
+                            [
+                                ("Presupuestos por cliente", "lucia@demo.coop"),
+                                ("Fondo de capitalización común", "carlos@demo.coop"),
+                            ],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+        (
+            "El trabajo en red",
+            "2019-07-06",
+            [
+                ("El trabajo dentro de la cooperativa", []),
+                ("El trabajo interdisciplinario entre cooperativas", []),
+                (
+                    "Objetivos y propuestas de la red",
+                    [
+                        (
+                            "Trabajar en y para el sector",
+                            "- Intercambiar experiencias.\n"
+                            "- Prácticas de trabajo solidario y comunitario.",
+                            [
+                                ("Compartir herramientas entre cooperativas", "diego@demo.coop"),
+                                ("Trabajo comunitario en los barrios", "marta@demo.coop"),
+                            ],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+    ],
+}

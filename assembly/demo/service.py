@@ -7,7 +7,14 @@ from sqlalchemy import select
 
 from assembly.accounts.models import Gender, User
 from assembly.accounts.service import find_user_by_email, hash_password
-from assembly.demo.data import DEMO_PASSWORD, NETWORKS, ORGANISATIONS, PEOPLE, generated_people
+from assembly.demo.data import (
+    DEMO_PASSWORD,
+    NETWORKS,
+    ORGANISATIONS,
+    PEOPLE,
+    RCTPS_PROCESS,
+    generated_people,
+)
 from assembly.extensions import db
 from assembly.organisations import service as organisations
 from assembly.organisations.models import (
@@ -72,8 +79,123 @@ def load_demo() -> list[User]:
             user.current_organisation_id = by_key[memberships[0][0]].id
         if any(email == p[0] for p in PEOPLE):
             listed.append(user)
+    _load_process(by_key["rctps"], RCTPS_PROCESS)
     db.session.commit()
     return listed
+
+
+def _load_process(organisation: Organisation, spec: dict) -> None:
+    """A participatory process of past workshops, with its questions, topics and cards; made
+    once (found by its title afterwards)."""
+    import uuid
+    from datetime import date, time
+
+    from assembly.meetings import service as meetings
+    from assembly.meetings.models import AgendaItem, AgendaItemKind, MeetingKind, MeetingStatus
+    from assembly.workshops.models import (
+        CandidateIssue,
+        Card,
+        CardBacking,
+        Process,
+        Topic,
+        WorkshopSession,
+    )
+
+    found = db.session.scalar(
+        select(Process.id).where(
+            Process.organisation_id == organisation.id, Process.title == spec["title"]
+        )
+    )
+    if found is not None:
+        return
+    people = {email: find_user_by_email(email) for email in ("marta@demo.coop",
+              "lucia@demo.coop", "carlos@demo.coop", "diego@demo.coop")}  # fmt: skip
+    facilitator, secretary = people["lucia@demo.coop"], people["carlos@demo.coop"]
+    process = Process(
+        organisation_id=organisation.id,
+        title=spec["title"],
+        description=spec["description"],
+        proposals_open=False,
+        created_by_id=facilitator.id,
+    )
+    db.session.add(process)
+    db.session.flush()
+    proposers = list(people.values())
+    n = 0
+    for position, (title, day, questions) in enumerate(spec["sessions"]):
+        on = date.fromisoformat(day)
+        meeting = meetings.create_meeting(
+            organisation,
+            title=title,
+            kind=MeetingKind.WORKSHOP,
+            starts_at=meetings.from_local(on, time(10, 0)),
+            planned_end_at=meetings.from_local(on, time(13, 0)),
+            place="Sede de Factorial",
+            facilitator_id=facilitator.id,
+            secretary_id=secretary.id,
+            created_by=facilitator,
+        )
+        meeting.status = MeetingStatus.CLOSED
+        meeting.convened_at = meeting.starts_at
+        meeting.started_at = meeting.starts_at
+        meeting.ended_at = meeting.planned_end_at
+        db.session.add(WorkshopSession(meeting_id=meeting.id, process_id=process.id,
+                                       position=position))  # fmt: skip
+        for item_position, (question, topics) in enumerate(questions):
+            item = AgendaItem(
+                meeting_id=meeting.id,
+                position=item_position,
+                title=question,
+                kind=AgendaItemKind.QUESTION,
+                planned_minutes=40,
+            )
+            db.session.add(item)
+            db.session.flush()
+            db.session.add(
+                CandidateIssue(
+                    process_id=process.id,
+                    text=question,
+                    proposed_by_id=proposers[n % len(proposers)].id,
+                    agenda_item_id=item.id,
+                )
+            )
+            n += 1
+            for topic_position, (topic_title, main_points, cards) in enumerate(topics):
+                topic = Topic(
+                    meeting_id=meeting.id,
+                    agenda_item_id=item.id,
+                    title=topic_title,
+                    main_points=main_points,
+                    main_points_version=1,
+                    position=topic_position,
+                    created_by_id=secretary.id,
+                )
+                db.session.add(topic)
+                db.session.flush()
+                for card_position, (text, email) in enumerate(cards):
+                    card = Card(
+                        meeting_id=meeting.id,
+                        agenda_item_id=item.id,
+                        topic_id=topic.id,
+                        author_id=people[email].id,
+                        text=text,
+                        client_id=uuid.uuid4().hex,
+                        position=card_position,
+                    )
+                    db.session.add(card)
+                    db.session.flush()
+                    for backer in proposers[: 1 + card_position % 3]:
+                        if backer.id != card.author_id:
+                            db.session.add(CardBacking(card_id=card.id, user_id=backer.id))
+    # One question proposed and not chosen: the members' list keeps it.
+    db.session.add(
+        CandidateIssue(
+            process_id=process.id,
+            text="¿Cómo cuidamos la salud de quienes trabajamos en las cooperativas?",
+            proposed_by_id=people["diego@demo.coop"].id,
+        )
+    )
+    db.session.flush()
 
 
 def print_accounts(users: list[User]) -> None:

@@ -54,9 +54,15 @@ _BOARD_KINDS = ("cards", "topics", "questions")
 
 def _merge_board(into: dict, changes: dict) -> None:
     for meeting_id, changed in changes.items():
-        held = into.setdefault(meeting_id, {k: set() for k in _BOARD_KINDS} | {"settings": False})
+        held = into.setdefault(
+            meeting_id, {k: set() for k in (*_BOARD_KINDS, "versions")} | {"settings": False}
+        )
         for kind in _BOARD_KINDS:
             held[kind] |= set(changed.get(kind, ()))
+        # The board versions these changes made: a screen that misses one asks for the board.
+        held["versions"] |= set(changed.get("versions", ()))
+        if changed.get("version") is not None:
+            held["versions"].add(changed["version"])
         held["settings"] = held["settings"] or bool(changed.get("settings"))
 
 
@@ -255,6 +261,9 @@ class Broadcaster:
             questions=changed.get("questions", ()),
             settings=changed.get("settings", False),
         )
+        public["versions"] = sorted(changed.get("versions", ()))
+        if staff is not None:
+            staff["versions"] = public["versions"]
         socketio.emit("board_changes", public, to=room(meeting_id))
         if staff is not None:
             socketio.emit("board_changes", staff, to=staff_room(meeting_id))

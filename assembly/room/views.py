@@ -39,6 +39,7 @@ def room(slug: str, meeting_id: int):
         organisation=meeting.organisation,
         can_run=can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
         can_record=can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting),
+        can_group=can_in_meeting(current_user, Action.GROUP_CARDS, meeting),
         # Only what can be done is offered: a network's meetings have no proxies.
         proxies=not service.by_organisations(meeting),
     )

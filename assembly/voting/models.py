@@ -129,6 +129,13 @@ class PollOption(db.Model):
     candidate_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # A workshop process's dots polls: the candidate issue, or the topic, the option stands for.
+    candidate_issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidate_issue.id", ondelete="SET NULL"), index=True
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic.id", ondelete="SET NULL"), index=True
+    )
 
 
 def _random_key() -> str:

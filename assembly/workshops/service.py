@@ -130,7 +130,9 @@ def update_settings(meeting: Meeting, *, anonymous_cards: bool, hidden_until_rev
     settings = session_of(meeting)
     settings.anonymous_cards = anonymous_cards
     settings.hidden_until_reveal = hidden_until_reveal
-    _announce(meeting, settings=True)
+    # Every question's `hidden` may have changed, and cards hidden until now may show: the
+    # screens get the questions and their cards again.
+    _announce(meeting, questions={q.id for q in questions(meeting)}, settings=True)
 
 
 def reveal(meeting: Meeting, question: AgendaItem) -> None:
@@ -697,6 +699,8 @@ def board_delta(
         }
         if settings
         else None,
+        # How many grouping steps can be undone: the facilitators' undo button follows it.
+        "undo": undo_depth(meeting),
     }
     staff = None
     if staff_cards:
