@@ -131,9 +131,40 @@ def register_commands(app: Flask) -> None:
         voters: int, database_url: str | None, processes: int, redis_url: str | None, rounds: int
     ):
         """N members vote at once; prints one JSON object of what happened."""
-        from assembly.bench import main
+        from assembly.bench.vote import main
 
         main(voters, database_url, processes, redis_url, rounds)
+
+    @bench.command("workshop")
+    @click.option("--members", type=int, default=100, show_default=True)
+    @click.option("--cards", type=int, default=300, show_default=True)
+    @click.option(
+        "--backings", type=int, default=3, show_default=True, help="Cards each member backs."
+    )
+    @click.option(
+        "--duration",
+        type=float,
+        default=30.0,
+        show_default=True,
+        help="Seconds over which the cards are added.",
+    )
+    @click.option("--seed", type=int, default=None, help="Repeat a run's random choices.")
+    @click.option(
+        "--database-url", default=None, help="PostgreSQL URL (a throwaway schema is used)."
+    )
+    def bench_workshop(
+        members: int,
+        cards: int,
+        backings: int,
+        duration: float,
+        seed: int | None,
+        database_url: str | None,
+    ):
+        """Members fill a workshop board while the facilitator groups it; prints one JSON
+        object of what happened."""
+        from assembly.bench.workshop import main
+
+        main(members, cards, database_url, backings=backings, duration=duration, seed=seed)
 
     @app.cli.command("create-organisation")
     @click.argument("name")

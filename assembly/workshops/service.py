@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext, lazy_ngettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from assembly.accounts.models import User
 from assembly.core import signals
@@ -53,12 +54,22 @@ def settings_of(meeting: Meeting) -> WorkshopSession:
 
 
 def session_of(meeting: Meeting) -> WorkshopSession:
-    """The meeting's board settings, for changing them (stored on first use)."""
-    found = db.session.get(WorkshopSession, meeting.id)
+    """The meeting's board settings, for changing the board (stored on first use), locked until
+    the transaction ends.
+
+    Every change of a board bumps its version in this row, so every change takes it *first*:
+    concurrent changes then queue here instead of taking their other row locks in different
+    orders (a backing locked the card after the version, a move before it) and deadlocking on
+    PostgreSQL. Two first changes of a new board both storing the row: one waits for the
+    other's, then uses it."""
+    found = db.session.get(WorkshopSession, meeting.id, with_for_update=True)
     if found is None:
-        found = WorkshopSession(meeting_id=meeting.id)
-        db.session.add(found)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(WorkshopSession(meeting_id=meeting.id))
+        except IntegrityError:
+            pass  # stored meanwhile by a simultaneous first change
+        found = db.session.get(WorkshopSession, meeting.id, with_for_update=True)
     return found
 
 
@@ -92,7 +103,7 @@ def _announce(
 ) -> int:
     """Bump the board's version, stamp what changed with it, and say so (cards, topics,
     questions revealed, settings). Returns the new version."""
-    session = session_of(meeting)
+    session = db.session.get(WorkshopSession, meeting.id) or session_of(meeting)
     session.board_version = WorkshopSession.board_version + 1  # in SQL: never two the same
     db.session.flush()
     db.session.refresh(session, ["board_version"])
@@ -125,6 +136,7 @@ def update_settings(meeting: Meeting, *, anonymous_cards: bool, hidden_until_rev
 
 
 def reveal(meeting: Meeting, question: AgendaItem) -> None:
+    session_of(meeting)  # first: see session_of
     if revealed(question.id):
         return  # revealing twice reveals nothing more
     db.session.add(QuestionReveal(agenda_item_id=question.id))
@@ -158,6 +170,8 @@ def add_card(
 ) -> tuple[Card, bool]:
     """A member's card on the question under way. Returns it and whether it is new (a resend
     after a reconnection, with the same client id, is the card already stored)."""
+    # First (see session_of): a twin sent at the same moment then finds this one stored.
+    settings = session_of(meeting)
     existing = db.session.scalar(
         select(Card).where(Card.author_id == author.id, Card.client_id == client_id)
     )
@@ -180,7 +194,6 @@ def add_card(
         lazy_gettext("Write something on the card first."),
         lazy_gettext("A card holds at most %(max)s characters.", max=CARD_MAX),
     )
-    settings = session_of(meeting)
     if anonymous and not settings.anonymous_cards:
         raise _error(
             "anonymous_not_allowed",
@@ -211,8 +224,17 @@ def add_card(
         client_id=client_id,
         position=_next_position(Card, question.id, None),
     )
-    db.session.add(card)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(card)
+    except IntegrityError:
+        # A twin sent at the same moment (a double tap on a slow network) was stored first.
+        twin = db.session.scalar(
+            select(Card).where(Card.author_id == author.id, Card.client_id == client_id)
+        )
+        if twin is None:
+            raise
+        return twin, False
     _announce(meeting, cards={card.id})
     return card, True
 
@@ -240,6 +262,7 @@ def delete_card(meeting: Meeting, card: Card, by: User, *, staff: bool) -> None:
         raise _session_over()
     if card.author_id != by.id and not staff:
         raise _error("not_your_card", lazy_gettext("Only its author can take a card back."), 403)
+    session_of(meeting)  # first: see session_of
     db.session.delete(card)
     _announce(meeting, cards={card.id})
 
@@ -247,6 +270,7 @@ def delete_card(meeting: Meeting, card: Card, by: User, *, staff: bool) -> None:
 def back(meeting: Meeting, card: Card, user: User) -> None:
     if meeting.status == MeetingStatus.CLOSED:
         raise _session_over()
+    session_of(meeting)  # first: see session_of
     if db.session.get(CardBacking, (card.id, user.id)) is not None:
         raise _error("already_backed", lazy_gettext("You already back this card."), 409)
     db.session.add(CardBacking(card_id=card.id, user_id=user.id))
@@ -256,6 +280,7 @@ def back(meeting: Meeting, card: Card, user: User) -> None:
 def unback(meeting: Meeting, card: Card, user: User) -> None:
     if meeting.status == MeetingStatus.CLOSED:
         raise _session_over()
+    session_of(meeting)  # first: see session_of
     backing = db.session.get(CardBacking, (card.id, user.id))
     if backing is None:
         raise _error("not_backed", lazy_gettext("You do not back this card."), 409)
@@ -289,6 +314,7 @@ class _Step:
     def __init__(self, meeting: Meeting, actor: User, kind: str) -> None:
         if meeting.status == MeetingStatus.CLOSED:
             raise _session_over()
+        session_of(meeting)  # first: see session_of
         self.meeting, self.actor, self.kind = meeting, actor, kind
         self.before: list[dict] = []
         self.cards: set[int] = set()
@@ -419,6 +445,7 @@ def undo(meeting: Meeting, actor: User) -> BoardAction:
 
     if meeting.status == MeetingStatus.CLOSED:
         raise _session_over()
+    session_of(meeting)  # first: see session_of (and two undos at once undo two steps)
     action = db.session.scalar(
         select(BoardAction)
         .where(BoardAction.meeting_id == meeting.id, BoardAction.undone_at.is_(None))
@@ -462,6 +489,8 @@ def save_main_points(meeting: Meeting, actor: User, topic: Topic, text, base_ver
             "bad_main_points",
             lazy_gettext("The main points hold at most %(max)s characters.", max=MAIN_POINTS_MAX),
         )
+    session_of(meeting)  # first: see session_of (and two saves at once: one is refused)
+    db.session.refresh(topic)  # the version as stored once the board is ours
     if base_version != topic.main_points_version:
         raise _error(
             "edited_meanwhile",

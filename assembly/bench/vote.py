@@ -12,82 +12,45 @@ import asyncio
 import gc
 import json
 import os
-import re
 import secrets
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import suppress
 from datetime import timedelta
 
-PASSWORD = "asamblea-bench"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from assembly.bench.common import (
+    add_people,
+    bench_app,
+    cpu_seconds,
+    fresh_database,
+    log_in,
+    rss_mb,
+    say,
+    start_servers,
+    stop_servers,
+)
 
 
 def _prepare(database_url: str, voters: int, rounds: int = 1) -> dict:
     """Schema, people, a live meeting and a draft yes/no poll per round, written directly."""
-    from assembly import create_app
-    from assembly.accounts.models import User
-    from assembly.accounts.service import hash_password
     from assembly.commands import upgrade_database
     from assembly.core.clock import utcnow
     from assembly.extensions import db
     from assembly.meetings.models import AgendaItem, Meeting, MeetingKind, MeetingStatus
-    from assembly.organisations.models import Membership, OrganisationKind, Role
+    from assembly.organisations.models import OrganisationKind
     from assembly.organisations.service import create_organisation
     from assembly.voting.models import PollMethod
     from assembly.voting.service import create_poll
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 1024,
-        }
-    )
+    app = bench_app(database_url)
     with app.app_context():
         upgrade_database()
         organisation = create_organisation(
             "Cooperativa de banco de pruebas", OrganisationKind.WORKER_COOPERATIVE
         )
-        password_hash = hash_password(PASSWORD)
-        people = [
-            User(
-                email=f"voter{n}@bench.example",
-                display_name=f"Votante {n}",
-                password_hash=password_hash,
-            )
-            for n in range(voters)
-        ]
-        facilitator = User(
-            email="facilitator@bench.example",
-            display_name="Facilitadora",
-            password_hash=password_hash,
-        )
-        db.session.add_all([*people, facilitator])
-        db.session.flush()
-        db.session.add_all(
-            [
-                Membership(organisation_id=organisation.id, user_id=p.id, role=Role.MEMBER)
-                for p in people
-            ]
-            + [
-                Membership(
-                    organisation_id=organisation.id, user_id=facilitator.id, role=Role.FACILITATOR
-                )
-            ]
-        )
+        people, facilitator = add_people(organisation, "voter", "Votante", voters)
         now = utcnow()
         meeting = Meeting(
             organisation_id=organisation.id,
@@ -127,81 +90,14 @@ def _prepare(database_url: str, voters: int, rounds: int = 1) -> dict:
 def _count_stored(database_url: str, poll_id: int) -> dict:
     from sqlalchemy import func, select
 
-    from assembly import create_app
     from assembly.extensions import db
     from assembly.voting.models import Ballot, Poll, VoteRecord
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
-    with app.app_context():
+    with bench_app(database_url).app_context():
         ballots = db.session.scalar(select(func.count()).where(Ballot.poll_id == poll_id))
         records = db.session.scalar(select(func.count()).where(VoteRecord.poll_id == poll_id))
         result = db.session.get(Poll, poll_id).result or {}
         return {"ballots": ballots, "records": records, "result": result}
-
-
-def _start_servers(database_url: str, processes: int, redis_url: str | None, log_dir: str) -> list:
-    servers = []
-    channel = f"assembly-bench-{uuid.uuid4().hex}"
-    for _ in range(processes):
-        port = _free_port()
-        env = dict(os.environ)
-        env.update(
-            {
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": "bench-secret",
-                "ASSEMBLY_LOGIN_RATE_LIMIT": "1000000 per minute",
-                "ASSEMBLY_LOGIN_RATE_LIMIT_PER_ACCOUNT": "1000000 per minute",
-                "ASSEMBLY_ARGON2_TIME_COST": "1",
-                "ASSEMBLY_ARGON2_MEMORY_KIB": "1024",
-                "ASSEMBLY_SOCKETIO_CHANNEL": channel,
-                "RATELIMIT_STORAGE_URI": "memory://",
-            }
-        )
-        env.pop("REDIS_URL", None)
-        if redis_url:
-            env["REDIS_URL"] = redis_url
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assembly.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(log_dir, f"server-{port}.log"), "w"),  # noqa: SIM115
-            text=True,
-        )
-        servers.append((process, f"http://127.0.0.1:{port}"))
-    import requests
-
-    for process, url in servers:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server failed to start; its log is in {log_dir}")
-            with suppress(requests.RequestException):
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 60 s")
-            time.sleep(0.1)
-    return servers
-
-
-def _say(message: str) -> None:
-    """Progress on stderr: the JSON on stdout stays the only output to parse."""
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Voter:
@@ -233,16 +129,7 @@ class Voter:
                 self.final.set()
 
     async def login_and_connect(self, http) -> None:
-        page = await (await http.get(self.url + "/login")).text()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = await http.post(
-            self.url + "/login",
-            allow_redirects=False,
-            data={"csrf_token": token, "email": self.email, "password": PASSWORD},
-        )
-        if response.status != 302:
-            raise RuntimeError(f"log-in failed for {self.email}: {response.status}")
-        cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
+        cookie = await log_in(http, self.url, self.email)
         await self.sio.connect(
             self.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=30
         )
@@ -295,7 +182,7 @@ async def _run(urls, plan, server_pids) -> list[dict]:
         async with limit:
             return await voter.call("check_in", {"meeting_id": meeting_id})
 
-    _say(f"{len(voters)} voters connected; checking in")
+    say(f"{len(voters)} voters connected; checking in")
     await asyncio.gather(*(check_in(v) for v in voters))
     # 2,000 clients in one process are millions of objects: keep this load generator's own
     # full garbage collections (hundreds of ms each) out of the latencies it measures.
@@ -304,7 +191,7 @@ async def _run(urls, plan, server_pids) -> list[dict]:
     gc.set_threshold(50_000, 20, 10)
     rounds = []
     for n, poll_id in enumerate(plan["poll_ids"], 1):
-        _say(f"round {n} of {len(plan['poll_ids'])}")
+        say(f"round {n} of {len(plan['poll_ids'])}")
         await asyncio.sleep(1)  # the previous round's last messages are out of the way
         rounds.append(await _round(voters, facilitator, poll_id, server_pids))
     for voter in [*voters, facilitator]:
@@ -348,13 +235,13 @@ async def _round(voters: list[Voter], facilitator: Voter, poll_id: int, server_p
         open(os.environ["ASSEMBLY_BENCH_MARK"], "w").close()
         await asyncio.sleep(3)
     await asyncio.sleep(0.2)  # every task is waiting at the start line
-    server_cpu = sum(_cpu_seconds(pid) for pid in server_pids)
+    server_cpu = sum(cpu_seconds(pid) for pid in server_pids)
     client_cpu = time.process_time()
     start.set()
     finished = await asyncio.gather(*tasks)
     last_ack = max(finished)
     # Where the burst's time went: CPU used by the servers and by this load generator.
-    server_cpu = sum(_cpu_seconds(pid) for pid in server_pids) - server_cpu
+    server_cpu = sum(cpu_seconds(pid) for pid in server_pids) - server_cpu
     client_cpu = time.process_time() - client_cpu
     closed = await facilitator.call("poll_close", {"poll_id": poll_id})
     await asyncio.wait_for(asyncio.gather(*(v.final.wait() for v in voters)), 120)
@@ -383,30 +270,18 @@ def run_vote_benchmark(
     rounds: int = 1,
 ) -> dict:
     """Run the burst `rounds` times (one poll each) on one server; timings are medians."""
-    workdir = tempfile.mkdtemp(prefix="assembly-bench-")
-    schema = None
-    try:
-        if database_url is None:
-            database_url = f"sqlite:///{workdir}/bench.sqlite3"
-        elif database_url.startswith("postgres"):
-            database_url, schema = _fresh_schema(database_url)
-        if processes > 1 and not redis_url:
-            raise SystemExit(
-                "--processes above 1 needs --redis-url (rooms are shared through Redis)"
-            )
+    if processes > 1 and not redis_url:
+        raise SystemExit("--processes above 1 needs --redis-url (rooms are shared through Redis)")
+    with fresh_database(database_url) as (database_url, workdir):
         plan = _prepare(database_url, voters, rounds)
-        servers = _start_servers(database_url, processes, redis_url, workdir)
+        servers = start_servers(database_url, processes, redis_url, workdir)
         try:
             outcomes = asyncio.run(
                 _run([url for _p, url in servers], plan, [p.pid for p, _url in servers])
             )
-            rss = sum(_rss_mb(process.pid) for process, _url in servers)
+            rss = sum(rss_mb(process.pid) for process, _url in servers)
         finally:
-            for process, _url in servers:
-                process.terminate()
-            for process, _url in servers:
-                with suppress(subprocess.TimeoutExpired):
-                    process.wait(10)
+            stop_servers(servers)
         per_round = [_round_figures(database_url, outcome) for outcome in outcomes]
 
         def median(key):
@@ -425,13 +300,6 @@ def run_vote_benchmark(
             "counted_in_result": sum(r["counted_in_result"] or 0 for r in per_round),
             "refused": {k: v for r in per_round for k, v in r["refused"].items()},
         }
-    finally:
-        if schema:
-            _drop_schema(*schema)
-        if os.environ.get("ASSEMBLY_BENCH_KEEP"):
-            print(f"kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 _TIMINGS = (
@@ -461,28 +329,6 @@ def _round_figures(database_url: str, outcome: dict) -> dict:
         ),
         "refused": outcome["errors"],
     }
-
-
-def _fresh_schema(database_url: str) -> tuple[str, tuple[str, str]]:
-    """A throwaway schema, so the benchmark never touches the database's own tables."""
-    from sqlalchemy import create_engine, text
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    engine.dispose()
-    separator = "&" if "?" in database_url else "?"
-    return f"{database_url}{separator}options=-csearch_path%3D{name}", (database_url, name)
-
-
-def _drop_schema(database_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    engine.dispose()
 
 
 def main(

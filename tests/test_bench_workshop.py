@@ -1,0 +1,58 @@
+"""`assembly bench workshop` runs end to end with small numbers and loses nothing (its timings
+are for the README, not for a test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.live import ROOT
+
+pytestmark = pytest.mark.live
+
+FIELDS = {
+    "members",
+    "cards_sent",
+    "cards_acked",
+    "cards_stored",
+    "cards_on_every_screen",
+    "lost",
+    "card_visible_p50_ms",
+    "card_visible_p95_ms",
+    "group_actions",
+    "group_action_p95_ms",
+    "group_action_all_screens_p95_ms",
+    "backings",
+    "server_rss_mb",
+    "elapsed_s",
+}
+
+
+def test_the_workshop_benchmark_reports_every_figure_and_loses_nothing(database_url):
+    command = [
+        *(sys.executable, "-m", "assembly.cli", "bench", "workshop"),
+        *("--members", "6", "--cards", "12", "--duration", "4", "--seed", "7"),
+    ]
+    if database_url.startswith("postgresql"):  # a throwaway schema of the test database
+        command += ["--database-url", database_url]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert set(figures) >= FIELDS, FIELDS - set(figures)
+    assert figures["members"] == 6 and figures["screens"] == 8
+    assert figures["cards_sent"] == figures["cards_acked"] == figures["cards_stored"] == 12
+    assert figures["cards_on_every_screen"] == 12
+    assert figures["lost"] == 0
+    assert figures["screens_differing_from_board"] == 0
+    assert figures["group_actions_not_on_every_screen"] == 0
+    assert figures["group_actions"] > 0 and figures["backings"] > 0
+    assert figures["database"] == (
+        "postgresql" if database_url.startswith("postgres") else "sqlite"
+    )
