@@ -166,6 +166,16 @@ def register_commands(app: Flask) -> None:
 
         main(members, cards, database_url, backings=backings, duration=duration, seed=seed)
 
+    @bench.command("hints")
+    @click.option("--cards", type=int, default=500, show_default=True)
+    @click.option("--runs", type=int, default=30, show_default=True)
+    def bench_hints(cards: int, runs: int):
+        """Similar-card hints on a board of N cards, texts new and already seen; prints one
+        JSON object."""
+        from assembly.bench.hints import main
+
+        main(cards, runs)
+
     @app.cli.command("create-organisation")
     @click.argument("name")
     @click.argument("admin_email")

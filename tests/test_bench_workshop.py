@@ -56,3 +56,13 @@ def test_the_workshop_benchmark_reports_every_figure_and_loses_nothing(database_
     assert figures["database"] == (
         "postgresql" if database_url.startswith("postgres") else "sqlite"
     )
+
+
+def test_the_hints_benchmark_times_a_board_whose_cards_are_alike(runner):
+    result = runner.invoke(args=["bench", "hints", "--cards", "60", "--runs", "2"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["cards"] == 60 and figures["runs"] == 2
+    # The generated board is what hints are for: many cards with near twins.
+    assert figures["cards_with_hints"] > 30
+    assert {"hints_cold_p50_ms", "hints_cold_p95_ms", "hints_warm_p50_ms"} <= set(figures)
