@@ -12,19 +12,18 @@ import asyncio
 import gc
 import json
 import os
-import secrets
 import statistics
 import sys
 import time
 import uuid
 from contextlib import suppress
-from datetime import timedelta
 
 from assembly.bench.common import (
     add_people,
     bench_app,
     cpu_seconds,
     fresh_database,
+    live_meeting,
     log_in,
     rss_mb,
     say,
@@ -36,9 +35,8 @@ from assembly.bench.common import (
 def _prepare(database_url: str, voters: int, rounds: int = 1) -> dict:
     """Schema, people, a live meeting and a draft yes/no poll per round, written directly."""
     from assembly.commands import upgrade_database
-    from assembly.core.clock import utcnow
     from assembly.extensions import db
-    from assembly.meetings.models import AgendaItem, Meeting, MeetingKind, MeetingStatus
+    from assembly.meetings.models import AgendaItem, MeetingKind
     from assembly.organisations.models import OrganisationKind
     from assembly.organisations.service import create_organisation
     from assembly.voting.models import PollMethod
@@ -51,19 +49,7 @@ def _prepare(database_url: str, voters: int, rounds: int = 1) -> dict:
             "Cooperativa de banco de pruebas", OrganisationKind.WORKER_COOPERATIVE
         )
         people, facilitator = add_people(organisation, "voter", "Votante", voters)
-        now = utcnow()
-        meeting = Meeting(
-            organisation_id=organisation.id,
-            kind=MeetingKind.ORDINARY,
-            title="Asamblea de prueba",
-            starts_at=now,
-            planned_end_at=now + timedelta(hours=2),
-            status=MeetingStatus.LIVE,
-            started_at=now,
-            projector_token=secrets.token_urlsafe(24),
-        )
-        db.session.add(meeting)
-        db.session.flush()
+        meeting = live_meeting(organisation, MeetingKind.ORDINARY, "Asamblea de prueba")
         item = AgendaItem(meeting_id=meeting.id, position=0, title="Balance 2026")
         db.session.add(item)
         db.session.flush()

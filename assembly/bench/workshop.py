@@ -24,18 +24,17 @@ import asyncio
 import gc
 import json
 import random
-import secrets
 import sys
 import time
 import uuid
 from contextlib import suppress
-from datetime import timedelta
 
 from assembly.bench.common import (
     add_people,
     bench_app,
     cpu_seconds,
     fresh_database,
+    live_meeting,
     log_in,
     percentile,
     rss_mb,
@@ -82,14 +81,11 @@ CARDS_PER_MINUTE = 6  # the server's limit per member (workshops/service.py)
 def _prepare(database_url: str, members: int) -> dict:
     """Schema, people and a live workshop at its first question, written directly."""
     from assembly.commands import upgrade_database
-    from assembly.core.clock import utcnow
     from assembly.extensions import db
     from assembly.meetings.models import (
         AgendaItem,
         AgendaItemKind,
-        Meeting,
         MeetingKind,
-        MeetingStatus,
     )
     from assembly.organisations.models import OrganisationKind
     from assembly.organisations.service import create_organisation
@@ -101,19 +97,7 @@ def _prepare(database_url: str, members: int) -> dict:
             "Cooperativa de banco de pruebas", OrganisationKind.WORKER_COOPERATIVE
         )
         people, facilitator = add_people(organisation, "member", "Socia", members)
-        now = utcnow()
-        meeting = Meeting(
-            organisation_id=organisation.id,
-            kind=MeetingKind.WORKSHOP,
-            title="Taller de problematización",
-            starts_at=now,
-            planned_end_at=now + timedelta(hours=2),
-            status=MeetingStatus.LIVE,
-            started_at=now,
-            projector_token=secrets.token_urlsafe(24),
-        )
-        db.session.add(meeting)
-        db.session.flush()
+        meeting = live_meeting(organisation, MeetingKind.WORKSHOP, "Taller de problematización")
         items = [
             AgendaItem(
                 meeting_id=meeting.id,
