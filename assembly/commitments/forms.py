@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,13 +23,14 @@ TIME_FRAME_LABELS = {
     TimeFrame.MEDIUM: _l("Medium term"),
     TimeFrame.LONG: _l("Long term"),
 }
+# A commitment ("compromiso") is masculine in Spanish: its own context for each status.
 STATUS_LABELS = {
-    CommitmentStatus.OPEN: _l("Open"),
-    CommitmentStatus.IN_PROGRESS: _l("In progress"),
-    CommitmentStatus.DONE: _l("Done"),
-    CommitmentStatus.BLOCKED: _l("Blocked"),
-    CommitmentStatus.DROPPED: _l("Dropped"),
-    CommitmentStatus.RENEGOTIATED: _l("Renegotiated"),
+    CommitmentStatus.OPEN: lazy_pgettext("commitment", "Open"),
+    CommitmentStatus.IN_PROGRESS: lazy_pgettext("commitment", "In progress"),
+    CommitmentStatus.DONE: lazy_pgettext("commitment", "Done"),
+    CommitmentStatus.BLOCKED: lazy_pgettext("commitment", "Blocked"),
+    CommitmentStatus.DROPPED: lazy_pgettext("commitment", "Dropped"),
+    CommitmentStatus.RENEGOTIATED: lazy_pgettext("commitment", "Renegotiated"),
 }
 
 
