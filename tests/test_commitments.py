@@ -534,6 +534,11 @@ def test_mine_sections_and_two_tap_update(app, client, coop, make_org):
     assert "Pronto" in section("due_soon")
     assert "Más adelante" in section("open") and "Lo anoté yo" in section("open")
     assert "Terminado" in section("closed")
+    # One small form per commitment of mine, one button per status.
+    soon_form = html[html.index(f"/o/{org.slug}/commitments/{soon}/update") :]
+    soon_form = soon_form[: soon_form.index("</form>")]
+    assert 'name="status" value="done"' in soon_form
+    assert 'name="status" value="in_progress"' in soon_form
     # Made by me but owned by someone else: no buttons for me (I am a plain member).
     assert f"/commitments/{made}/update" not in html
     filtered = client.get(f"/commitments/mine?organisation={other.id}").get_data(as_text=True)
