@@ -324,6 +324,8 @@ def edit(slug: str, commitment_id: int):
     organisation = commitment.organisation
     if not can(current_user, Action.MANAGE_COMMITMENTS, organisation):
         abort(403)
+    if commitment.closed:  # reopen it first (see service)
+        return refuse(service.Closed(), _detail_url(commitment))
     form = CommitmentForm(
         obj=None if request.method == "POST" else commitment,
         owners=[
