@@ -350,3 +350,34 @@ def test_the_room_gives_dots_to_the_topics_and_the_projector_shows_the_poll_besi
     # A second one for the same question is refused, and said so.
     again = runner.call("topics_prioritise", question_id=question, dots=2)
     assert again["ok"] is False and again["error"]["code"] == "poll_running"
+
+
+def test_a_topic_that_became_a_proposal_links_to_it_on_the_board(
+    app, workshop, browser_page, live_client
+):
+    from assembly.accounts.models import User
+    from assembly.extensions import db
+    from assembly.workshops.models import Topic
+    from assembly.workshops.processes import topic_to_proposal
+
+    meeting, org, people, runner = workshop
+    question = runner.call("board")["board"]["questions"][0]["id"]
+    topic_id = runner.call("topic_create", question_id=question, title="Retiros")["topic_id"]
+    with app.app_context():
+        proposal = topic_to_proposal(
+            db.session.get(Topic, topic_id),
+            db.session.get(User, people["facilitator"].id),
+            title="Revisar los retiros",
+            body="Que cada cooperativa cuente cómo calcula sus retiros.",
+        )
+        proposal_id = proposal.id
+        db.session.commit()
+        db.session.remove()
+    ana, _beto, facilitator, _projector = open_screens(browser_page, org, meeting, people)
+    href = f"/o/{org.slug}/proposals/{proposal_id}/"
+    for page in (ana, facilitator):
+        link = page.get_by_role("link", name="Se convirtió en propuesta: verla")
+        expect(link).to_have_attribute("href", href)
+    facilitator.get_by_role("link", name="Se convirtió en propuesta: verla").click()
+    expect(facilitator.locator("main")).to_contain_text("Revisar los retiros")
+    assert facilitator.url.endswith(href)

@@ -405,7 +405,9 @@ def test_the_process_page_shows_topics_cards_backers_and_sanitised_main_points(a
     assert "<strong>capital</strong>" in page and "<script>alert" not in page
 
 
-def test_a_topic_becomes_a_proposal_linked_both_ways(app, process, make_org, make_meeting):
+def test_a_topic_becomes_a_proposal_linked_both_ways(
+    app, process, make_org, make_meeting, socket_for
+):
     from assembly.proposals.models import Proposal
 
     org, people, process_id, meeting_id = process
@@ -413,6 +415,9 @@ def test_a_topic_becomes_a_proposal_linked_both_ways(app, process, make_org, mak
     topic_id = add_topic(
         app, meeting_id, first, "Sostenibilidad de largo plazo", "- Presupuestar por cliente"
     )
+    screen = socket_for(people["member"])  # a member's board, open during the session
+    assert screen.emit("join", {"meeting_id": meeting_id}, callback=True)["ok"]
+    screen.get_received()
     url = f"{base(org, process_id)}/topics/{topic_id}/proposal"
     member = client_as(app, people["member"])
     assert member.get(url).status_code == 403
@@ -426,6 +431,13 @@ def test_a_topic_becomes_a_proposal_linked_both_ways(app, process, make_org, mak
     with app.app_context():
         proposal_id = db.session.get(Topic, topic_id).proposal_id
         assert db.session.get(Proposal, proposal_id).title == "Presupuestos por cliente"
+    linked = [
+        topic
+        for event in screen.get_received()
+        if event["name"] == "board_changes"
+        for topic in event["args"][0]["topics"]
+    ]
+    assert [(t["id"], t["proposal_id"]) for t in linked] == [(topic_id, proposal_id)]
     proposal_page = text_of(staff.get(f"/o/{org.slug}/proposals/{proposal_id}/"))
     assert f"/processes/{process_id}/#topic-{topic_id}" in proposal_page
     again = staff.get(url)

@@ -31,6 +31,7 @@ from assembly.proposals import service as proposals
 from assembly.proposals.models import Proposal
 from assembly.voting import service as voting
 from assembly.voting.models import Eligibility, Poll, PollMethod, PollOption, PollStatus, Weighting
+from assembly.workshops import service as board
 from assembly.workshops.models import (
     ISSUE_MAX,
     CandidateIssue,
@@ -459,6 +460,7 @@ def topic_to_proposal(topic: Topic, by: User, *, title: str, body: str) -> Propo
     organisation = db.session.get(Organisation, meeting.organisation_id)
     proposal = proposals.create_proposal(organisation, by, title=title, body=body)
     topic.proposal_id = proposal.id
+    board.topic_linked(meeting, topic)
     return proposal
 
 

@@ -124,6 +124,11 @@ def _announce(
     return version
 
 
+def topic_linked(meeting: Meeting, topic: Topic) -> None:
+    """A topic's link changed (it became a proposal): every screen gets its new copy."""
+    _announce(meeting, topics={topic.id})
+
+
 def update_settings(meeting: Meeting, *, anonymous_cards: bool, hidden_until_reveal: bool) -> None:
     if meeting.status == MeetingStatus.CLOSED:
         raise _session_over()

@@ -13,6 +13,14 @@
   const $ = (selector) => section.querySelector(selector);
   const MAX = 500;
 
+  // A topic that became a proposal links to it (the proposal links back to the topic).
+  function proposalLink(topic) {
+    const base = section.dataset.proposalUrl;
+    if (!topic.proposal_id || !base) return null;
+    const href = base.replace(/\/0(\/?)$/, `/${topic.proposal_id}$1`);
+    return el("p", { class: "board-proposal" }, [el("a", { href, text: T.proposal_link })]);
+  }
+
   let board = null; // {version, settings, questions, cards: Map, topics: Map, mine, backed, undo}
   const removed = { cards: new Map(), topics: new Map() }; // id -> version it was removed at
   let picked = null; // the question the facilitator is grouping (null: the one under way)
@@ -266,6 +274,8 @@
     }
     topicsOf(question.id).forEach((topic) => {
       const box = el("section", { class: "board-topic" }, [el("h3", { text: topic.title })]);
+      const link = proposalLink(topic);
+      if (link) box.appendChild(link);
       if (topic.main_points_html) {
         const points = el("div", { class: "board-points prose" });
         points.innerHTML = topic.main_points_html; // sanitised by the server
@@ -340,6 +350,8 @@
       box.appendChild(el("h4", { text: topic.title }));
       const total = cards.reduce((sum, c) => sum + c.backers, 0);
       box.appendChild(el("p", { class: "board-card-meta", text: fmt(T.topic_backers, { count: total }) }));
+      const link = proposalLink(topic);
+      if (link) box.appendChild(link);
       box.appendChild(topicTools(topic, topics));
     }
     box.appendChild(el("ul", { class: "board-cards" }, cards.map((card) => staffCard(question, card, topics))));
