@@ -255,6 +255,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(workshops_bp)
 
+    from assembly.commitments.views import bp as commitments_bp
+
+    app.register_blueprint(commitments_bp)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])

@@ -44,6 +44,7 @@ class Action(StrEnum):
     MANAGE_PROCESSES = "workshop.manage_processes"
     PROPOSE = "proposal.propose"
     MANAGE_PROPOSALS = "proposal.manage"
+    MANAGE_COMMITMENTS = "commitment.manage"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
@@ -70,13 +71,21 @@ _ATTENDANCE = frozenset({Action.RECORD_ATTENDANCE, Action.GROUP_CARDS})
 # A workshop process (its sessions, the dots polls that choose its questions, turning candidates
 # into questions and topics into proposals) is run by those who prepare its meetings.
 _PROCESSES = frozenset({Action.MANAGE_PROCESSES})
+# Commitments are recorded and kept up to date by those who run and record meetings; an owner
+# updates the status of their own (see `can_update_commitment`).
+_COMMITMENTS = frozenset({Action.MANAGE_COMMITMENTS})
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
     Role.MEMBER: _EVERYONE,
-    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE | _PROCESSES,
+    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE | _PROCESSES | _COMMITMENTS,
     Role.SECRETARY: (
-        _EVERYONE | _PREPARE | _ATTENDANCE | _PROCESSES | {Action.VIEW_MEMBER_HISTORY}
+        _EVERYONE
+        | _PREPARE
+        | _ATTENDANCE
+        | _PROCESSES
+        | _COMMITMENTS
+        | {Action.VIEW_MEMBER_HISTORY}
     ),
     Role.ADMIN: frozenset(Action),
 }
@@ -234,4 +243,26 @@ def authorise_proposal(user, action: Action | str, proposal: Proposal | None) ->
 def authorise_writer(user, written_by_id: int | None) -> None:
     """Only the person who wrote an amendment or a comment takes it back."""
     if user is None or written_by_id is None or getattr(user, "id", None) != written_by_id:
+        raise Forbidden()
+
+
+# --- commitments -------------------------------------------------------------------------------
+
+
+def can_update_commitment(user, commitment) -> bool:
+    """Status changes and progress notes: those who manage commitments, and the owners of this
+    one (while they still have standing in its organisation)."""
+    organisation = commitment.organisation
+    if standing(user, organisation) is None:
+        return False
+    if can(user, Action.MANAGE_COMMITMENTS, organisation):
+        return True
+    return any(owner.user_id == user.id for owner in commitment.owners)
+
+
+def authorise_commitment(user, commitment, *, update: bool = False) -> None:
+    """NotFound for none or for outsiders; Forbidden for an update without the right."""
+    if commitment is None or standing(user, commitment.organisation) is None:
+        raise NotFound()
+    if update and not can_update_commitment(user, commitment):
         raise Forbidden()

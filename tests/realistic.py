@@ -453,6 +453,53 @@ def build(app, socket_for) -> World:
     opened = extra["lucia"].emit("poll_open", {"poll_id": weighted}, callback=True)
     plenary_poll_open = isinstance(opened, dict) and opened.get("ok")
 
+    # Commitments: the co-op's action plan (one from the adopted proposal, one overdue, one
+    # done) and the network's, owned by a member co-op through a person of it.
+    with app.app_context():
+        from assembly.commitments import service as commitments
+        from assembly.commitments.models import CommitmentStatus, TimeFrame
+
+        today = commitments.today()
+        factorial = organisation_by_slug("factorial")
+        secretary = db.session.get(User, people["secretary"].id)
+        martin = commitments.OwnerChoice(people["member"].id)
+        plan = [
+            ("Pedir tres presupuestos de **chapa**", TimeFrame.SHORT, 5, ("proposal", adopted_id)),
+            ("Ordenar el depósito", TimeFrame.SHORT, -3, ("meeting", closed_id)),
+            ("Armar el fondo de reinversión", TimeFrame.MEDIUM, 60, None),
+            ("Capacitación en soldadura", TimeFrame.LONG, 300, None),
+        ]
+        made = [
+            commitments.create_commitment(
+                factorial,
+                what=what,
+                owners=[martin],
+                due_on=today + timedelta(days=days),
+                time_frame=frame,
+                made_by=secretary,
+                source=source,
+                confirm_past=True,
+            )
+            for what, frame, days, source in plan
+        ]
+        commitments.update_commitment(
+            made[2], actor=secretary, status=CommitmentStatus.DONE, note="Aprobado en asamblea"
+        )
+        rctps = organisation_by_slug("rctps")
+        through = [c for c, _label in commitments.owner_options(rctps) if c.organisation_id]
+        network_owner = through[:1] or [c for c, _label in commitments.owner_options(rctps)][:1]
+        network_commitment = commitments.create_commitment(
+            rctps,
+            what="Relevar la capacidad de cada cooperativa para la compra conjunta",
+            owners=network_owner,
+            due_on=today + timedelta(days=30),
+            time_frame=TimeFrame.SHORT,
+            made_by=None,
+        )
+        db.session.commit()
+        commitment_ids = [c.id for c in made]
+        network_commitment_id = network_commitment.id
+
     world.live_room = f"/o/factorial/meetings/{live_id}/live"
     factorial_values = [
         {"slug": "factorial"},
@@ -470,6 +517,7 @@ def build(app, socket_for) -> World:
             for p in (ranked, decided, open_poll, all_members_id)
         ),
         *({"slug": "factorial", "proposal_id": p} for p in (adopted_id, open_proposal_id, mine_id)),
+        *({"slug": "factorial", "commitment_id": c} for c in commitment_ids),
     ]
     rctps_values = [
         {"slug": "rctps"},
@@ -478,6 +526,7 @@ def build(app, socket_for) -> World:
         *([{"slug": "rctps", "poll_id": weighted}] if plenary_poll_open else []),
         {"slug": "rctps", "process_id": process_id},
         {"slug": "rctps", "process_id": process_id, "topic_id": topic_id},
+        {"slug": "rctps", "commitment_id": network_commitment_id},
         {"slug": "camba"},
     ]
     world.values = [{}, *factorial_values, *rctps_values]

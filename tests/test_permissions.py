@@ -25,6 +25,7 @@ EXPECTED = {
         Action.RECORD_ATTENDANCE,
         Action.GROUP_CARDS,
         Action.MANAGE_PROCESSES,
+        Action.MANAGE_COMMITMENTS,
     },
     "secretary": EVERYONE
     | {
@@ -33,6 +34,7 @@ EXPECTED = {
         Action.RECORD_ATTENDANCE,
         Action.GROUP_CARDS,
         Action.MANAGE_PROCESSES,
+        Action.MANAGE_COMMITMENTS,
     },
     "admin": set(Action),
 }

@@ -48,3 +48,12 @@ board_changed = _signals.signal(
     listeners act once it commits.
     """,
 )
+
+commitment_changed = _signals.signal(
+    "commitment-changed",
+    doc="""A commitment was made or changed (status, due date, text, owners, a progress note).
+
+    Sender: the Commitment. Keyword argument: `kind`, the CommitmentEventKind recorded. Sent
+    inside the transaction: listeners act once it commits.
+    """,
+)

@@ -1,0 +1,132 @@
+"""Commitments: who does what by when, where it came from, and every change to it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assembly.accounts.models import User
+from assembly.core.clock import utcnow
+from assembly.extensions import db
+from assembly.organisations.models import Organisation, enum_column
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"
+    RENEGOTIATED = "renegotiated"
+
+
+class TimeFrame(StrEnum):
+    SHORT = "short"
+    MEDIUM = "medium"
+    LONG = "long"
+
+
+class CommitmentEventKind(StrEnum):
+    CREATED = "created"
+    STATUS = "status"
+    DUE = "due"
+    EDITED = "edited"
+    NOTE = "note"
+
+
+class Commitment(db.Model):
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    time_frame: Mapped[TimeFrame] = mapped_column(enum_column(TimeFrame, 10))
+    status: Mapped[CommitmentStatus] = mapped_column(
+        enum_column(CommitmentStatus, 14), default=CommitmentStatus.OPEN
+    )
+    # Where it came from: any of these (a decision also names its meeting and proposal, an
+    # agenda item or topic its meeting), so each source's page finds what came from it.
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True
+    )
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL"), index=True
+    )
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decision.id", ondelete="SET NULL"), index=True
+    )
+    poll_id: Mapped[int | None] = mapped_column(
+        ForeignKey("poll.id", ondelete="SET NULL"), index=True
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic.id", ondelete="SET NULL"), index=True
+    )
+    made_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    made_by: Mapped[User | None] = relationship()
+    owners: Mapped[list[CommitmentOwner]] = relationship(
+        back_populates="commitment", cascade="all, delete-orphan", order_by="CommitmentOwner.id"
+    )
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (CommitmentStatus.DONE, CommitmentStatus.DROPPED)
+
+
+class CommitmentOwner(db.Model):
+    """Someone who answers for a commitment: a person, or a member organisation of a network
+    through a person of it (`owner_organisation_id` set)."""
+
+    __tablename__ = "commitment_owner"
+    __table_args__ = (UniqueConstraint("commitment_id", "user_id", "owner_organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    owner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+
+    commitment: Mapped[Commitment] = relationship(back_populates="owners")
+    user: Mapped[User] = relationship()
+    owner_organisation: Mapped[Organisation | None] = relationship()
+
+
+class CommitmentEvent(db.Model):
+    """One change: who, when, what (old and new value) and why."""
+
+    __tablename__ = "commitment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[CommitmentEventKind] = mapped_column(enum_column(CommitmentEventKind, 10))
+    # For edits: what, time_frame, owners, due_on or status.
+    field: Mapped[str | None] = mapped_column(String(20))
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
