@@ -308,22 +308,43 @@ def open_issue_poll(
             409,
         )
     organisation = db.session.get(Organisation, process.organisation_id)
-    taken: set[str] = set()
-    labels = [_label(c.text, taken) for c in pending]
-    poll = voting.create_poll(
+    title = title or str(lazy_gettext("Questions for “%(process)s”", process=process.title))
+    return _open_dots_poll(
         organisation,
-        title=(title or str(lazy_gettext("Questions for “%(process)s”", process=process.title)))[
-            :200
-        ],
-        method=PollMethod.DOTS,
-        config={"dots": dots, "seats": 1},
-        options=labels,
+        by,
+        title=title,
+        choices=[(c.text, {"candidate_issue_id": c.id}) for c in pending],
+        dots=dots,
         closes_at=closes_at,
-        created_by=by,
         **_eligibility(organisation),
     )
-    for option, candidate in zip(poll.options, pending, strict=True):
-        option.candidate_issue_id = candidate.id
+
+
+def _open_dots_poll(
+    organisation: Organisation,
+    by: User,
+    *,
+    title: str,
+    choices,
+    dots: int,
+    agenda_item_id: int | None = None,
+    **poll_fields,
+) -> Poll:
+    """A dots poll opened at once; `choices`: (text, links of its option) in order."""
+    taken: set[str] = set()
+    poll = voting.create_poll(
+        organisation,
+        title=title[:200],
+        method=PollMethod.DOTS,
+        config={"dots": dots, "seats": 1},
+        options=[_label(text, taken) for text, _links in choices],
+        created_by=by,
+        **poll_fields,
+    )
+    poll.agenda_item_id = agenda_item_id
+    for option, (_text, links) in zip(poll.options, choices, strict=True):
+        for key, value in links.items():
+            setattr(option, key, value)
     voting.open_poll(poll)
     db.session.flush()
     return poll
@@ -508,31 +529,23 @@ def open_topic_poll(
         )
     meeting = db.session.get(Meeting, question.meeting_id)
     organisation = db.session.get(Organisation, meeting.organisation_id)
-    taken: set[str] = set()
-    labels = [_label(t.title, taken) for t in topics]
     where = _eligibility(organisation)
     in_room = meeting.status == MeetingStatus.LIVE
     if not in_room and closes_at is None:
         raise _error("needs_closing", lazy_gettext("Say until when people can vote."))
     if in_room:
         where["eligibility"] = Eligibility.PRESENT
-    poll = voting.create_poll(
+    return _open_dots_poll(
         organisation,
-        title=str(lazy_gettext("Priorities: %(question)s", question=question.title))[:200],
-        method=PollMethod.DOTS,
-        config={"dots": dots, "seats": 1},
-        options=labels,
+        by,
+        title=str(lazy_gettext("Priorities: %(question)s", question=question.title)),
+        choices=[(t.title, {"topic_id": t.id}) for t in topics],
+        dots=dots,
         closes_at=None if in_room else closes_at,
         meeting=meeting if in_room else None,
-        created_by=by,
+        agenda_item_id=question.id,
         **where,
     )
-    poll.agenda_item_id = question.id
-    for option, topic in zip(poll.options, topics, strict=True):
-        option.topic_id = topic.id
-    voting.open_poll(poll)
-    db.session.flush()
-    return poll
 
 
 def topic_polls(question: AgendaItem) -> list[Poll]:
