@@ -390,9 +390,91 @@ def test_a_closed_account_has_no_feed(app, coop):
     assert app.test_client().get(path).status_code == 404
 
 
+def test_a_failing_feed_is_logged_without_its_address(app, coop, monkeypatch, caplog):
+    from assembly.commitments import feed as feed_service
+
+    org, people = coop
+    _make(app, org, [people["member"].id], due_in=2)
+    client = app.test_client()
+    client.login(people["member"].email)
+    _url, path = _new_feed(client)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+
+    def broken(user, now):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(feed_service, "calendar", broken)
+    with caplog.at_level("INFO"):
+        assert app.test_client().get(path).status_code == 500
+    assert "calendar feed of account" in caplog.text
+    assert token not in caplog.text
+
+
 @pytest.mark.parametrize("url", ["/commitments/calendar"])
 def test_the_calendar_page_needs_a_log_in(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
     assert client.post(url).status_code in (302, 400)
+
+
+# --- in a real server and a real browser -------------------------------------------------------
+
+
+@pytest.mark.live
+def test_a_running_server_sends_the_reminders_by_itself(app, coop, database_url):
+    """`assembly serve` starts its reminder clock (the shared live server has it off)."""
+    import time
+
+    from tests.live import ServerProcess
+
+    org, people = coop
+    commitment_id = _make(app, org, [people["member"].id], due_in=-1)
+    server = ServerProcess(database_url, extra_env={"ASSEMBLY_REMINDER_MINUTES": "60"})
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not _notices(app):
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    assert _notices(app) == [(people["member"].id, commitment_id, OVERDUE)]
+
+
+@pytest.mark.live
+@pytest.mark.browser
+def test_on_a_phone_a_member_makes_reads_and_turns_off_the_calendar_address(
+    app, coop, browser_page
+):
+    import requests
+
+    from tests.test_browser_accessibility import AXE_PATH, BLOCKING, RUN_AXE, SMALL_TARGETS
+
+    org, people = coop
+    member = people["member"]
+    commitment_id = _make(app, org, [member.id], due_in=2, what="Pedir la chapa")
+    page = browser_page(member, width=360, height=740)
+    page.context.add_init_script(path=AXE_PATH)
+    page.goto("/commitments/mine")
+    page.get_by_role("link", name="Verlos en mi calendario").click()
+    page.wait_for_url("**/commitments/calendar")
+    page.get_by_role("button", name="Hacer mi dirección de calendario").click()
+    url = page.locator("#feed-url").input_value()
+    assert url.endswith(".ics")
+    # The page that shows the address: accessible, no sideways scrolling, thumb-sized targets.
+    assert [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING] == []
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    assert page.evaluate(SMALL_TARGETS, 44) == []
+
+    answer = requests.get(url, timeout=10)  # a calendar app: no cookies
+    assert answer.status_code == 200
+    events = _events(Calendar.from_ical(answer.content))
+    assert str(events[f"commitment-{commitment_id}@127.0.0.1"]["summary"]).startswith(
+        "Vence: Pedir la chapa"
+    )
+
+    page.goto("/commitments/calendar")
+    assert url not in page.content()
+    page.get_by_role("button", name="Desactivar la dirección").click()
+    page.wait_for_url("**/commitments/calendar")
+    assert "Tu dirección de calendario ya no funciona." in page.content()
+    assert requests.get(url, timeout=10).status_code == 404
