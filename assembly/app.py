@@ -259,6 +259,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(commitments_bp)
 
+    from assembly.commitments.feed_views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])

@@ -90,6 +90,9 @@ def register_commands(app: Flask) -> None:
         from assembly.live.sessions import closer
 
         closer.start_listening()
+        from assembly.commitments.reminders import clock
+
+        clock.start(app)
         tune_garbage_collector()
         socketio.run(
             app,
@@ -100,6 +103,20 @@ def register_commands(app: Flask) -> None:
             log_output=False,
             handler_class=_no_delay_handler(),
         )
+
+    @app.cli.command("remind")
+    def remind() -> None:
+        """Send the commitment reminders due now (in-app notices, and mail when configured).
+
+        Idempotent: run it from cron as often as you like; nobody is reminded twice of the
+        same due date. `assembly serve` also runs it every hour (REMINDER_MINUTES).
+        """
+        from assembly.commitments.reminders import send_reminders
+        from assembly.core.clock import utcnow
+
+        upgrade_database()
+        notices = send_reminders(utcnow())
+        click.echo(f"{len(notices)} reminders sent.")
 
     @app.cli.command("demo")
     def demo() -> None:

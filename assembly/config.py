@@ -28,6 +28,8 @@ _TUNABLE = (
     "ROOM_MESSAGES_PER_SECOND",
     "INVITATION_DAYS",
     "PROXY_COUNT",
+    "REMINDER_MINUTES",
+    "CALENDAR_RATE_LIMIT",
 )
 
 
@@ -101,6 +103,11 @@ DEFAULTS: dict = {
     "ARGON2_MEMORY_KIB": 64 * 1024,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute",
+    # Reads of the calendar feeds from one address: calendar apps read every few minutes at
+    # most; someone guessing addresses gets nowhere.
+    "CALENDAR_RATE_LIMIT": "30 per minute",
+    # `assembly serve` sends commitment reminders this often (0: never; use `assembly remind`).
+    "REMINDER_MINUTES": 60,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "SOCKETIO_ASYNC_MODE": None,  # chosen at start-up: gevent when monkey-patched

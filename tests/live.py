@@ -52,6 +52,8 @@ class ServerProcess:
                 "ASSEMBLY_SOCKETIO_CHANNEL": channel or f"assembly-test-{uuid.uuid4().hex}",
                 "ASSEMBLY_INSTANCE": os.path.join(ROOT, "instance"),
                 "RATELIMIT_STORAGE_URI": "memory://",
+                # Reminders would land in other tests' data: a test starts them itself.
+                "ASSEMBLY_REMINDER_MINUTES": "0",
             }
         )
         if redis_url:

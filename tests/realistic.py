@@ -500,6 +500,14 @@ def build(app, socket_for) -> World:
         commitment_ids = [c.id for c in made]
         network_commitment_id = network_commitment.id
 
+        # Their reminders (one due soon, one overdue) and the member's calendar address.
+        from assembly.commitments.feed import new_feed
+        from assembly.commitments.reminders import send_reminders
+
+        send_reminders(utcnow())
+        new_feed(db.session.get(User, people["member"].id))
+        db.session.commit()
+
     world.live_room = f"/o/factorial/meetings/{live_id}/live"
     factorial_values = [
         {"slug": "factorial"},

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -26,6 +27,7 @@ from assembly.extensions import db
 from assembly.organisations.models import Organisation, enum_column, unique_while_open
 
 if TYPE_CHECKING:
+    from assembly.commitments.models import Commitment
     from assembly.voting.models import Poll
 
 
@@ -325,6 +327,17 @@ class Notification(db.Model):
     """An in-app notice (e.g. a meeting was convened), rendered in the reader's language."""
 
     __tablename__ = "notification"
+    # One reminder per person, commitment, kind and due date, however many processes remind.
+    __table_args__ = (
+        Index(
+            "uq_notification_commitment_reminder",
+            "commitment_id",
+            "user_id",
+            "kind",
+            "due_on",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
@@ -336,6 +349,12 @@ class Notification(db.Model):
     poll_id: Mapped[int | None] = mapped_column(
         ForeignKey("poll.id", ondelete="CASCADE"), index=True
     )
+    # A commitment the notice is about (due soon or overdue), and the due date it reminded of:
+    # a renegotiated date may remind again.
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE")
+    )
+    due_on: Mapped[date | None] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -343,3 +362,4 @@ class Notification(db.Model):
     organisation: Mapped[Organisation] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
     poll: Mapped[Poll | None] = relationship()
+    commitment: Mapped[Commitment | None] = relationship()

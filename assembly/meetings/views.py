@@ -760,6 +760,14 @@ def open_notification(notification_id: int):
                 poll_id=notification.poll_id,
             )
         )
+    if notification.commitment is not None:
+        return redirect(
+            url_for(
+                "commitments.detail",
+                slug=notification.organisation.slug,
+                commitment_id=notification.commitment_id,
+            )
+        )
     meeting = notification.meeting
     if meeting is None:
         return redirect(url_for("meetings.notifications"))
