@@ -393,3 +393,33 @@ def test_a_network_figures_by_member_organisation(app, client, make_user, make_o
     # The co-op's worker answers for the network's commitments but is not in the network.
     client.login(worker.email)
     assert client.get(f"/o/{network.slug}/commitments/figures").status_code == 404
+
+
+# --- on a phone --------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.live
+def test_the_figures_fit_a_phone_and_the_chart_is_drawn(app, coop, browser_page, live_server):
+    """At 360 px: no sideways scroll, the month chart inside the screen with a bar per
+    commitment made, its table one tap away; the same on a desktop, the chart not stretched
+    past a readable size."""
+    org, people = coop
+    with app.app_context():
+        _hand_built_set(org.id, people["member"].id, people["admin"].id)
+        db.session.commit()
+    for i in range(4):
+        _make(app, org.id, [people["member"].id], due_in=-i - 1, frame="medium")
+    for person, width, height in ((people["member"], 360, 740), (people["admin"], 1280, 900)):
+        page = browser_page(person, width=width, height=height)
+        page.goto(f"/o/{org.slug}/commitments/figures")
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+        box = page.locator(".month-chart").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert 250 <= box["width"] <= 600 and box["height"] > 150
+        assert page.locator(".month-chart rect[data-kind=made]").count() >= 6
+        table = page.locator(".commitment-figures details").first
+        assert not table.locator("table").is_visible()
+        table.locator("summary").click()
+        assert table.locator("tbody tr").count() == 12
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width

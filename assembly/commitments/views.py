@@ -241,11 +241,13 @@ def _owner_filter(owner) -> str:
 
 
 def _month_labels(months) -> list[tuple[str, str]]:
-    """(three-letter month, year under the first month and each January) for the chart."""
+    """(three-letter month, year under each January and under the first month, unless a
+    January follows it at once and the two years would touch) for the chart."""
     labels = []
     for i, month in enumerate(months):
         short = format_date(month.start, "LLL").rstrip(".")[:3]
-        year = str(month.start.year) if i == 0 or month.start.month == 1 else ""
+        first = i == 0 and month.start.month != 12
+        year = str(month.start.year) if first or month.start.month == 1 else ""
         labels.append((short, year))
     return labels
 
