@@ -45,6 +45,8 @@ class Action(StrEnum):
     PROPOSE = "proposal.propose"
     MANAGE_PROPOSALS = "proposal.manage"
     MANAGE_COMMITMENTS = "commitment.manage"
+    # Each person's follow-through figures: besides the person, only admins see them.
+    VIEW_FIGURES_BY_PERSON = "commitment.figures_by_person"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
