@@ -342,6 +342,44 @@ def test_another_organisations_commitment_is_not_found(app, room, make_org, make
     assert counts(app) == before
 
 
+def test_a_change_anywhere_refreshes_every_live_meeting_of_the_organisation_only(
+    app, client, room, make_meeting, make_org, make_user, socket_for
+):
+    org, meeting, people, socks = room
+    cid = ok(record(socks["secretary"], meeting, owners=[f"u:{people['member'].id}"]))[
+        "commitment_id"
+    ]
+    # Another live meeting of the same co-op (a commission), and a live one of another co-op.
+    commission = make_meeting(org, status="live", title="Comisión de compras")
+    outsider = socket_for(people["member"])
+    ok(outsider.emit("join", {"meeting_id": commission.id}, callback=True))
+    stranger = make_user()
+    foreign = make_meeting(make_org("Otra cooperativa", members={stranger: "admin"}), status="live")
+    foreign_sock = socket_for(stranger)
+    ok(foreign_sock.emit("join", {"meeting_id": foreign.id}, callback=True))
+    for sock in (socks["facilitator"], outsider, foreign_sock):
+        sock.get_received()
+    # The owner marks it done on the commitment's own page (no socket involved).
+    client.login(people["member"].email)
+    response = client.post_form(
+        f"/o/{org.slug}/commitments/{cid}/update", {"status": "done", "note": ""}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert last(socks["facilitator"], "state")["commitments"][0]["status"] == "done"
+    received = [e["name"] for e in outsider.get_received()]
+    assert "state" in received  # the commission's room was told too ...
+    assert "state" not in [e["name"] for e in foreign_sock.get_received()]  # ... not another's
+    # A refused change sends nothing: the organisation's rooms hear of no new version.
+    before = last(socks["facilitator"], "state")["version"]
+    response = client.post_form(
+        f"/o/{org.slug}/commitments/{cid}/update", {"status": "", "note": ""}
+    )
+    assert response.status_code == 400
+    assert "state" not in [e["name"] for e in socks["facilitator"].get_received()]
+    with app.app_context():
+        assert db.session.get(Meeting, meeting.id).version == before
+
+
 # --- a real server, real clients ---------------------------------------------------------------
 
 
