@@ -77,3 +77,50 @@ def test_recorded_live_appears_on_the_owners_phone_who_marks_it_done(
         lambda s: s["state"]["commitments"][0]["status"] == "done", what="done"
     )["state"]
     assert len(state["commitments"]) == 1
+
+
+def test_recorded_from_a_decision_just_taken(
+    app, coop, make_meeting, make_poll, live_client, browser_page
+):
+    from tests.test_browser_voting import start_with_everyone_present
+
+    org, people = coop
+    meeting = make_meeting(org, items=("Galpón",))
+    start_with_everyone_present(app, meeting, people)
+    poll_id = make_poll(meeting, title="¿Pintamos el galpón?", show_of_hands=True)
+    chair = live_client(people["facilitator"], meeting)
+    assert chair.call("poll_open", poll_id=poll_id)["ok"]
+    hands = {"yes": 3, "no": 1, "abstain": 0}
+    assert chair.call("poll_close", poll_id=poll_id, hands=hands)["ok"]
+
+    secretary = browser_page(people["secretary"], width=1280, height=900)
+    phone = browser_page(people["member"], width=360, height=740)
+    for page in (secretary, phone):
+        page.goto(f"/o/{org.slug}/meetings/{meeting.id}/live")
+        expect(page.locator('[data-bind="connection"]').first).to_have_text("Conectado")
+    expect(
+        phone.get_by_role("button", name="Registrar un compromiso de esta decisión")
+    ).to_have_count(0)
+    secretary.get_by_role(
+        "button", name="Registrar un compromiso de esta decisión: ¿Pintamos el galpón?"
+    ).click()
+    form = secretary.locator("[data-commitment-form]")
+    expect(form).to_contain_text("De la decisión: ¿Pintamos el galpón?")
+    expect(form.get_by_label("Qué")).to_be_focused()
+    form.get_by_label("Qué").fill("Comprar la pintura")
+    form.get_by_label("Quién").select_option(label=people["member"].name)
+    form.get_by_role("button", name="Registrar el compromiso").click()
+    item = phone.locator(".commitment-live")
+    expect(item).to_contain_text("Comprar la pintura")
+    expect(item).to_contain_text("Viene de: ¿Pintamos el galpón?")
+    # The form is back on the item under way for the next one.
+    expect(form).to_contain_text("Del punto en curso: Galpón")
+    with app.app_context():
+        from assembly.commitments.models import Commitment
+        from assembly.extensions import db
+        from assembly.voting.models import Decision
+
+        commitment = db.session.scalars(db.select(Commitment)).one()
+        decision = db.session.scalars(db.select(Decision).where(Decision.poll_id == poll_id)).one()
+        assert commitment.decision_id == decision.id and commitment.meeting_id == meeting.id
+        db.session.remove()

@@ -59,7 +59,7 @@
       const last = Number(list.dataset.showLast || 3);
       list.replaceChildren(...all.slice(-last).map((c) => el("li", {
         text: `${plain(c.what)} · ${ownerNames(c)}${c.due_on ? " · " + fmt(T.due, { date: dateText(c.due_on) }) : ""} · ${T.status[c.status]}`,
-        class: closed.has(c.status) ? "muted" : "",
+        class: closed.has(c.status) ? "closed" : "",
       })));
       const section = root.querySelector("[data-commitments-section]");
       if (section) section.hidden = !all.length || state.meeting.status !== "live";
