@@ -268,3 +268,9 @@ def authorise_commitment(user, commitment, *, update: bool = False) -> None:
         raise NotFound()
     if update and not can_update_commitment(user, commitment):
         raise Forbidden()
+
+
+def authorise_recording_commitments(user, meeting) -> None:
+    """In the room, commitments are recorded by those who keep the meeting's record: its
+    facilitator and secretary (named for it, or by role) and admins, as attendance is."""
+    authorise_meeting(user, Action.RECORD_ATTENDANCE, meeting)

@@ -39,6 +39,8 @@ class CommitmentEventKind(StrEnum):
 
 class Commitment(db.Model):
     __tablename__ = "commitment"
+    # A screen's resend of the same recording (a lost answer on a slow network) finds the first.
+    __table_args__ = (UniqueConstraint("made_by_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -73,6 +75,8 @@ class Commitment(db.Model):
     made_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
+    # Chosen by the screen that recorded it live, so that a resend is recognised.
+    client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

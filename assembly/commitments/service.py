@@ -165,6 +165,15 @@ def commitment_in(organisation: Organisation, commitment_id: int) -> Commitment 
     return commitment
 
 
+def recorded_by_client(user, client_id: str) -> Commitment | None:
+    """The commitment this person's screen already recorded under `client_id` (a resend)."""
+    return db.session.scalar(
+        select(Commitment).where(
+            Commitment.made_by_id == user.id, Commitment.client_id == client_id
+        )
+    )
+
+
 def commitments_of(
     organisation: Organisation,
     *,
@@ -445,7 +454,9 @@ def create_commitment(
     made_by: User | None,
     source: tuple[str, int] | None = None,
     confirm_past: bool = False,
+    client_id: str | None = None,
 ) -> Commitment:
+    """`client_id`: the recording screen's name for it (see `recorded_by_client`)."""
     what = _check_text(what)
     if due_on is not None and due_on < today() and not confirm_past:
         raise DueInThePast()
@@ -458,6 +469,7 @@ def create_commitment(
         time_frame=TimeFrame(time_frame),
         status=CommitmentStatus.OPEN,
         made_by_id=getattr(made_by, "id", None),
+        client_id=client_id,
         **links,
     )
     db.session.add(commitment)
