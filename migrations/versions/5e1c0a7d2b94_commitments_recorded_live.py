@@ -1,7 +1,7 @@
 """commitments recorded live: the recording screen's client id
 
 Revision ID: 5e1c0a7d2b94
-Revises: 34fd1f298771
+Revises: fec8a5407ee1
 Create Date: 2026-11-30 18:35:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e1c0a7d2b94'
-down_revision = '34fd1f298771'
+down_revision = 'fec8a5407ee1'
 branch_labels = None
 depends_on = None
 
