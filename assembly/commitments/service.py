@@ -464,6 +464,9 @@ def create_commitment(
     _set_owners(commitment, owners)
     db.session.flush()
     _record(commitment, CommitmentEventKind.CREATED, made_by, new=due_on)
+    from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+    prepare_upcoming(organisation)
     return commitment
 
 
@@ -515,19 +518,19 @@ def update_commitment(
 ) -> Commitment:
     """A status change, a renegotiated due date and/or a dated progress note."""
     note = _check_note(note)
-    status = CommitmentStatus(status) if status else None
-    if status == commitment.status:
-        status = None
+    requested = CommitmentStatus(status) if status else None
+    # Renegotiating again keeps the status and moves the due date.
+    status = None if requested == commitment.status else requested
     if commitment.closed and status not in REOPEN:
         raise Closed()
-    if status == CommitmentStatus.RENEGOTIATED:
+    if requested == CommitmentStatus.RENEGOTIATED:
         if due_on is None:
             raise NeedsDueDate()
         if due_on < today():
             raise DueInThePast()
     elif due_on is not None:
         due_on = None  # a new due date is what renegotiating means
-    if status is None and not note:
+    if status is None and not note and due_on in (None, commitment.due_on):
         raise NothingChanged()
     if status is not None:
         old = commitment.status
