@@ -546,6 +546,7 @@ def test_the_meeting_page_and_printed_agenda_show_what_is_reviewed_then_outcomes
         f"/o/{org.slug}/meetings/{meeting_id}/print",
     ):
         page = client.get(url).get_data(as_text=True)
+        assert "Para revisar: todos los compromisos abiertos" in page
         assert "Pedir la <strong>chapa</strong>" in page
         assert "Member Pérez" in page
     run_meeting(
@@ -559,5 +560,6 @@ def test_the_meeting_page_and_printed_agenda_show_what_is_reviewed_then_outcomes
         f"/o/{org.slug}/meetings/{meeting_id}/print",
     ):
         page = client.get(url).get_data(as_text=True)
+        assert "Revisados en esta reunión" in page
+        assert "Resultado: <strong>Hecho</strong>" in page
         assert "Entregada" in page
-        assert "Cumplido" in page or "Hecho" in page or "done" in page.lower()
