@@ -235,6 +235,12 @@ def test_the_review_item_cannot_leave_while_commitments_are_open(app, client, co
         meetings.delete_item(db.session.get(AgendaItem, item_id))
         db.session.commit()
     assert agenda_of(app, meeting_id) == []
+    # Reopened: back on the agenda of every meeting being prepared.
+    with app.app_context():
+        commitment = db.session.get(Commitment, commitment_id)
+        commitments.update_commitment(commitment, actor=None, status=CommitmentStatus.OPEN)
+        db.session.commit()
+    assert agenda_of(app, meeting_id) == [("Revisión de compromisos", REVIEW)]
 
 
 # --- carried from meeting to meeting ---------------------------------------------------------

@@ -546,6 +546,10 @@ def update_commitment(
             note=note,
         )
         note = ""
+        if old in CLOSED and status not in CLOSED:
+            from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+            prepare_upcoming(commitment.organisation_id)  # reopened: back on the agendas
     if due_on is not None and due_on != commitment.due_on:
         old_due = commitment.due_on
         commitment.due_on = due_on
