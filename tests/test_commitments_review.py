@@ -410,12 +410,17 @@ def counts(app):
 
 
 def test_every_screen_shows_the_review_and_sees_outcomes_live(app, reviewing, socket_for):
-    _org, _people, meeting_id, commitment_id, socks = reviewing
+    org, people, meeting_id, commitment_id, socks = reviewing
+    later = make_commitment(
+        app, org, people["admin"], due_in=5, what="Pedir **dos** <b>cotizaciones</b>"
+    )
     state = ok(socks["member"].emit("join", {"meeting_id": meeting_id}, callback=True))["state"]
     listed = state["commitments_review"]["items"]
     assert [(c["commitment_id"], c["overdue"], c["status"]) for c in listed] == [
-        (commitment_id, True, "open")
+        (commitment_id, True, "open"),
+        (later, False, "open"),
     ]
+    assert listed[1]["what"] == "Pedir dos cotizaciones"  # plain text for the screens
     assert listed[0]["owners"] == ["Member Pérez"] and listed[0]["outcome"] is None
     socks["member"].get_received()
 

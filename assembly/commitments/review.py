@@ -32,6 +32,7 @@ from assembly.commitments.service import (
 )
 from assembly.core.clock import utcnow
 from assembly.core.errors import Conflict, DomainError
+from assembly.core.text import render_markdown
 from assembly.extensions import db
 from assembly.meetings.models import (
     AgendaItem,
@@ -378,7 +379,7 @@ def review_state(meeting: Meeting) -> dict | None:
         "items": [
             {
                 "commitment_id": line.commitment.id,
-                "what": line.commitment.what,
+                "what": render_markdown(line.commitment.what).striptags(),
                 "owners": _owners(line.commitment),
                 "due_on": line.due_before.isoformat() if line.due_before else None,
                 "overdue": line.overdue,

@@ -73,7 +73,7 @@
     const children = [body];
     const closed = item.status === "done" || item.status === "dropped";
     if (staff && !live.projector && !closed) children.push(form(item));
-    return el("li", { "data-commitment-id": String(item.commitment_id), class: item.overdue ? "overdue" : "" }, children);
+    return el("li", { "data-commitment-id": String(item.commitment_id) }, children);
   }
 
   live.on("render", (state) => {
