@@ -175,6 +175,30 @@ def test_no_item_without_open_commitments_nor_in_workshops_or_past_meetings(
     assert agenda_of(app, other)[0][1] == REVIEW
 
 
+def test_a_workshop_turned_into_an_assembly_gets_one(app, coop):
+    org, people = coop
+    make_commitment(app, org, people["member"])
+    meeting_id = new_meeting(app, org, kind=MeetingKind.WORKSHOP)
+    assert agenda_of(app, meeting_id) == []
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        meetings.update_meeting(
+            meeting,
+            title=meeting.title,
+            kind=MeetingKind.ORDINARY,
+            starts_at=meeting.starts_at,
+            planned_end_at=meeting.planned_end_at,
+            place=meeting.place,
+            online_link="",
+            facilitator_id=None,
+            secretary_id=None,
+            speaker_policy=meeting.speaker_policy,
+            speaking_limit_seconds=180,
+        )
+        db.session.commit()
+    assert agenda_of(app, meeting_id) == [("Revisión de compromisos", REVIEW)]
+
+
 def test_applying_a_template_adds_no_second_review(app, coop):
     org, people = coop
     make_commitment(app, org, people["member"])

@@ -178,7 +178,11 @@ def review_lines(meeting: Meeting) -> list[ReviewLine]:
     return sorted(lines, key=_order)
 
 
-review_record = review_lines  # what the minutes use: the name a later minutes feature calls
+def review_record(meeting: Meeting) -> list[ReviewLine]:
+    """What the minutes use: once the meeting has ended, each commitment it reviewed with its
+    status and due date before, and its `review` (outcome, new due date, note, who, when, or
+    carried forward); before, what it will go through."""
+    return review_lines(meeting)
 
 
 # --- preparing meetings ------------------------------------------------------------------------

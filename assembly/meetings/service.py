@@ -454,6 +454,9 @@ def update_meeting(
     meeting.speaker_policy = speaker_policy
     meeting.speaking_limit_seconds = speaking_limit_seconds
     announce_change(meeting)
+    from assembly.commitments.review import ensure_review_item  # e.g. no longer a workshop
+
+    ensure_review_item(meeting)
 
 
 def delete_meeting(meeting: Meeting) -> None:
