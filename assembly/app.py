@@ -202,6 +202,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
     import assembly.commitments.events
+    import assembly.commitments.review_events
     import assembly.live.events
     import assembly.room.events
     import assembly.voting.events

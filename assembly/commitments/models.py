@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assembly.accounts.models import User
@@ -151,3 +151,34 @@ class CalendarFeed(db.Model):
     last_read_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
+class CommitmentReview(db.Model):
+    """One commitment as a meeting's commitments review went through it, kept for the minutes:
+    its status and due date before, what was decided, and who recorded it. Written when the
+    facilitator updates it in the room; those left unreviewed when the meeting ends are written
+    as carried forward without change."""
+
+    __tablename__ = "commitment_review"
+    __table_args__ = (UniqueConstraint("agenda_item_id", "commitment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), index=True
+    )
+    status_before: Mapped[CommitmentStatus] = mapped_column(enum_column(CommitmentStatus, 14))
+    due_before: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[CommitmentStatus] = mapped_column(enum_column(CommitmentStatus, 14))
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    carried_forward: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    commitment: Mapped[Commitment] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()

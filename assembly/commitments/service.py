@@ -476,6 +476,9 @@ def create_commitment(
     _set_owners(commitment, owners)
     db.session.flush()
     _record(commitment, CommitmentEventKind.CREATED, made_by, new=due_on)
+    from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+    prepare_upcoming(organisation)
     return commitment
 
 
@@ -527,19 +530,19 @@ def update_commitment(
 ) -> Commitment:
     """A status change, a renegotiated due date and/or a dated progress note."""
     note = _check_note(note)
-    status = CommitmentStatus(status) if status else None
-    if status == commitment.status:
-        status = None
+    requested = CommitmentStatus(status) if status else None
+    # Renegotiating again keeps the status and moves the due date.
+    status = None if requested == commitment.status else requested
     if commitment.closed and status not in REOPEN:
         raise Closed()
-    if status == CommitmentStatus.RENEGOTIATED:
+    if requested == CommitmentStatus.RENEGOTIATED:
         if due_on is None:
             raise NeedsDueDate()
         if due_on < today():
             raise DueInThePast()
     elif due_on is not None:
         due_on = None  # a new due date is what renegotiating means
-    if status is None and not note:
+    if status is None and not note and due_on in (None, commitment.due_on):
         raise NothingChanged()
     if status is not None:
         old = commitment.status
@@ -555,6 +558,10 @@ def update_commitment(
             note=note,
         )
         note = ""
+        if old in CLOSED and status not in CLOSED:
+            from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+            prepare_upcoming(commitment.organisation_id)  # reopened: back on the agendas
     if due_on is not None and due_on != commitment.due_on:
         old_due = commitment.due_on
         commitment.due_on = due_on

@@ -87,6 +87,9 @@ def end_meeting(meeting: Meeting) -> None:
         speaking.status, speaking.ended_at = FloorStatus.DONE, now
     for request in waiting_requests(meeting):
         request.status = FloorStatus.WITHDRAWN
+    from assembly.commitments.review import carry_forward  # commitments build on meetings
+
+    carry_forward(meeting, now)
     meeting.status = MeetingStatus.CLOSED
     meeting.ended_at = now
     announce_change(meeting)
@@ -646,7 +649,14 @@ def room_state(meeting: Meeting) -> dict:
         "attendance": quorum(meeting),
         "polls": _polls(meeting),
         "commitments": _commitments(meeting),
+        "commitments_review": _commitments_review(meeting),
     }
+
+
+def _commitments_review(meeting: Meeting) -> dict | None:
+    from assembly.commitments.review import review_state
+
+    return review_state(meeting)
 
 
 def _polls(meeting: Meeting) -> list[dict]:
