@@ -6,8 +6,6 @@ docs/realtime.md). Every screen of the organisation's live meetings hears of a c
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +15,14 @@ from assembly.accounts.models import User
 from assembly.commitments import service
 from assembly.commitments.models import Commitment, CommitmentStatus, TimeFrame
 from assembly.extensions import db
-from assembly.live.events import BadPayload, choice_field, int_field, live_event
+from assembly.live.events import (
+    BadPayload,
+    choice_field,
+    date_field,
+    int_field,
+    live_event,
+    text_field,
+)
 from assembly.meetings.models import Meeting
 from assembly.permissions import (
     Action,
@@ -35,27 +40,6 @@ OWNERS_MAX = 20
 
 def _bad(field: str) -> BadPayload:
     return BadPayload(lazy_gettext("The request is missing a valid %(field)s.", field=field))
-
-
-def _text(payload: dict, key: str, limit: int, *, required: bool = False) -> str | None:
-    value = payload.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise _bad(key)
-    return value
-
-
-def _date(payload: dict, key: str) -> date | None:
-    value = payload.get(key)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or len(value) != 10:
-        raise _bad(key)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _bad(key) from None
 
 
 def _flag(payload: dict, key: str) -> bool:
@@ -108,9 +92,9 @@ def _record(payload: dict, meeting: Meeting, client_id: str | None) -> dict:
             return {"commitment_id": earlier.id, "already": True}
     commitment = service.create_commitment(
         meeting.organisation,
-        what=_text(payload, "what", service.WHAT_MAX, required=True),
+        what=text_field(payload, "what", service.WHAT_MAX, required=True),
         owners=_owners(payload),
-        due_on=_date(payload, "due_on"),
+        due_on=date_field(payload, "due_on"),
         time_frame=TimeFrame(choice_field(payload, "time_frame", list(TimeFrame), "short")),
         made_by=db.session.get(User, current_user.id),
         source=_source(payload, meeting),
@@ -128,7 +112,7 @@ def commitment_record(payload: dict):
     authorise_recording_commitments(current_user, meeting)
     if meeting.status != "live":
         raise not_live()
-    client_id = _text(payload, "client_id", CLIENT_ID_MAX)
+    client_id = text_field(payload, "client_id", CLIENT_ID_MAX)
     if client_id is not None and not client_id.strip():
         raise _bad("client_id")
     try:
@@ -163,8 +147,8 @@ def commitment_update(payload: dict):
         commitment,
         actor=db.session.get(User, current_user.id),
         status=status,
-        due_on=_date(payload, "due_on"),
-        note=_text(payload, "note", service.NOTE_MAX) or "",
+        due_on=date_field(payload, "due_on"),
+        note=text_field(payload, "note", service.NOTE_MAX) or "",
     )
     db.session.commit()
     return {"commitment_id": commitment.id, "status": commitment.status.value}

@@ -3,8 +3,6 @@ commitments/review.py, rights in permissions.py (see docs/realtime.md)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -12,25 +10,11 @@ from assembly.accounts.models import User
 from assembly.commitments import review
 from assembly.commitments.models import CommitmentStatus
 from assembly.extensions import db
-from assembly.live.events import BadPayload, choice_field, int_field, live_event
+from assembly.live.events import BadPayload, choice_field, date_field, int_field, live_event
 from assembly.meetings.models import Meeting
 from assembly.permissions import Action, authorise_meeting
 
 NOTE_FIELD_MAX = 2000
-
-
-def _date_field(payload: dict, key: str) -> date | None:
-    value = payload.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadPayload(
-            lazy_gettext("The request is missing a valid %(field)s.", field=key)
-        ) from None
 
 
 def _note_field(payload: dict) -> str:
@@ -55,7 +39,7 @@ def commitment_review(payload: dict):
         commitment_id,
         actor=db.session.get(User, current_user.id),
         status=CommitmentStatus(status) if status else None,
-        due_on=_date_field(payload, "due_on"),
+        due_on=date_field(payload, "due_on"),
         note=_note_field(payload),
     )
     outcome = row.outcome.value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import date
 
 from flask import request
 from flask_babel import lazy_gettext
@@ -125,6 +126,31 @@ def int_field(payload: dict, key: str, *, required: bool = True) -> int | None:
 def choice_field(payload: dict, key: str, options, default=None):
     value = payload.get(key, default)
     if value not in options:
+        raise BadPayload(lazy_gettext("The request is missing a valid %(field)s.", field=key))
+    return value
+
+
+def date_field(payload: dict, key: str) -> date | None:
+    """An ISO date (`2026-12-01`), or None when absent or empty."""
+    value = payload.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field=key)
+        ) from None
+
+
+def text_field(payload: dict, key: str, limit: int, *, required: bool = False) -> str | None:
+    """A string of at most `limit` characters; None when absent and not required."""
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
         raise BadPayload(lazy_gettext("The request is missing a valid %(field)s.", field=key))
     return value
 
