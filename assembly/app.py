@@ -259,6 +259,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(commitments_bp)
 
+    from assembly.minutes.views import bp as minutes_bp
+
+    app.register_blueprint(minutes_bp)
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
