@@ -204,7 +204,7 @@ def test_closing_a_meeting_drafts_minutes_whose_every_figure_matches_the_record(
         assert "5 de 8 integrantes representadas/os (quórum: 4). Se cuenta con quórum." in draft
 
         # The agenda, with its description; the poll as the room worded it.
-        assert "### 1. Balance 2026\n\nLo presenta tesorería." in draft
+        assert "#### 1. Balance 2026\n\nLo presenta tesorería." in draft
         poll = db.session.scalar(select(Poll).where(Poll.meeting_id == meeting.id))
         result = poll.result
         assert result["counts"] == {"yes": 3, "no": 1, "abstain": 1}
@@ -216,13 +216,13 @@ def test_closing_a_meeting_drafts_minutes_whose_every_figure_matches_the_record(
         assert "Regla: Mayoría simple" in draft
 
         # The workshop's topic with its main points, kept in one list item.
-        assert "### 2. ¿Qué nos falta para producir?" in draft
+        assert "#### 2. ¿Qué nos falta para producir?" in draft
         assert "- **Falta de chapa** — Comprar chapa en marzo\n  Pedir tres presupuestos" in draft
 
         # Decisions and commitments.
         decision = db.session.scalar(select(Decision).where(Decision.meeting_id == meeting.id))
-        assert f"- **{decision.title}**" in draft.split("## Decisiones")[1]
-        made = draft.split("## Compromisos asumidos")[1]
+        assert f"- **{decision.title}**" in draft.split("### Decisiones")[1]
+        made = draft.split("### Compromisos asumidos")[1]
         assert "- Pedir tres presupuestos de chapa — responsables: Ana Tardía; plazo:" in made
 
         # Participation, from room/participation.py.
@@ -471,3 +471,233 @@ def test_the_minutes_of_an_old_meeting_without_a_draft_are_drafted_on_first_view
     secretary = client_for(app, people["secretary"])
     page = text_of(secretary.get(_url(meeting_ref)))
     assert "Siendo las" in page
+
+
+# --- roles, refusals, networks ---------------------------------------------------------------
+
+
+def _versions(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(MinutesVersion))
+
+
+def _closed(app, make_meeting, org, **fields):
+    """A meeting closed earlier, drafted by its first reader (see the lazy-draft test)."""
+    meeting_ref = make_meeting(org, status="closed", **fields)
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_ref.id)
+        meeting.started_at = meeting.starts_at
+        meeting.ended_at = meeting.starts_at + timedelta(hours=1)
+        db.session.commit()
+    return meeting_ref
+
+
+@pytest.mark.parametrize(
+    ("role", "edits", "names_approvers"),
+    [
+        ("member", False, False),
+        ("facilitator", True, False),
+        ("secretary", True, True),
+        ("admin", True, True),
+    ],
+)
+def test_each_role_edits_and_names_approvers_as_the_permission_table_says(
+    app, coop, make_meeting, role, edits, names_approvers
+):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org)
+    client = client_for(app, people[role])
+    assert client.get(_url(meeting_ref)).status_code == 200  # drafts them
+    before = _versions(app)
+    response = client.post_form(_url(meeting_ref, "/edit"), {"text": "# Acta\nTexto", "save": "1"})
+    assert response.status_code == (302 if edits else 403)
+    assert _versions(app) == before + (1 if edits else 0)
+    response = client.post_form(
+        _url(meeting_ref, "/approvers"), {"approvers-approvers": [str(people["member"].id)]}
+    )
+    assert response.status_code == (302 if names_approvers else 403)
+    with app.app_context():
+        minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting_ref.id))
+        assert [a.user_id for a in minutes.approvers] == (
+            [people["member"].id] if names_approvers else []
+        )
+
+
+def test_the_meetings_named_secretary_edits_and_names_approvers_whatever_their_role(
+    app, coop, make_meeting
+):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org, secretary_id=people["member"].id)
+    client = client_for(app, people["member"])
+    response = client.post_form(_url(meeting_ref, "/edit"), {"text": "# Acta\nTexto", "save": "1"})
+    assert response.status_code == 302
+    response = client.post_form(
+        _url(meeting_ref, "/approvers"), {"approvers-approvers": [str(people["admin"].id)]}
+    )
+    assert response.status_code == 302
+
+
+def test_refused_approvals_and_approvers_change_nothing(app, coop, make_meeting, make_user):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org)
+    secretary = client_for(app, people["secretary"])
+    secretary.get(_url(meeting_ref))
+    stranger = make_user("Extraña", "extrana@otra.example")
+    for bad in ([str(stranger.id)], ["abc"], ["99999999"], []):
+        secretary.post_form(_url(meeting_ref, "/approvers"), {"approvers-approvers": bad})
+    with app.app_context():
+        minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting_ref.id))
+        assert minutes.approvers == []
+    # Nobody named: nobody approves; a forged poll approves nothing.
+    member = client_for(app, people["member"])
+    assert member.post_form(_url(meeting_ref, "/approve")).status_code == 403
+    secretary.post_form(_url(meeting_ref, "/approve-by-poll"), {"poll-poll": "12345"})
+    with app.app_context():
+        minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting_ref.id))
+        assert minutes.status == MinutesStatus.DRAFT
+        assert minutes.latest.approvals == [] and minutes.latest.approved_at is None
+    # Approving twice is refused the second time, with nothing added.
+    secretary.post_form(
+        _url(meeting_ref, "/approvers"),
+        {"approvers-approvers": [str(people["member"].id), str(people["admin"].id)]},
+    )
+    member.post_form(_url(meeting_ref, "/approve"))
+    response = member.post_form(_url(meeting_ref, "/approve"), follow_redirects=True)
+    with app.app_context():
+        minutes = db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting_ref.id))
+        assert [a.user_id for a in minutes.latest.approvals] == [people["member"].id]
+        assert minutes.status == MinutesStatus.DRAFT
+    assert response.status_code == 200
+
+
+def _new_member(app, make_user, org):
+    from assembly.accounts.models import User
+    from assembly.organisations.models import Role
+    from assembly.organisations.service import add_member
+
+    person = make_user("Lectora Socia", "lectora@coop.example")
+    with app.app_context():
+        organisation = db.session.get(Organisation, org.id)
+        add_member(organisation, db.session.get(User, person.id), Role.MEMBER, actor=None)
+        db.session.commit()
+    return person
+
+
+def test_a_correction_on_the_page_needs_a_reason_and_keeps_the_approved_version(
+    app, coop, make_meeting, make_user
+):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org)
+    secretary = client_for(app, people["secretary"])
+    member = client_for(app, people["member"])
+    secretary.get(_url(meeting_ref))
+    secretary.post_form(
+        _url(meeting_ref, "/approvers"), {"approvers-approvers": [str(people["member"].id)]}
+    )
+    member.post_form(_url(meeting_ref, "/approve"))
+    with app.app_context():
+        approved = _minutes(app, meeting_ref.id)[1]
+    en = {"Accept-Language": "en"}
+    response = secretary.post_form(
+        _url(meeting_ref, "/edit"), {"text": "Corregida", "save": "1", "correct": "1"}, headers=en
+    )
+    assert response.status_code == 400 and "Say why" in text_of(response)
+    assert _versions(app) == 1
+    response = secretary.post_form(
+        _url(meeting_ref, "/edit"),
+        {"text": approved + "\nFe de erratas.", "save": "1", "correct": "1", "reason": "Errata"},
+    )
+    assert response.status_code == 302 and _versions(app) == 2
+    # Members still read the approved text, not the correction under way.
+    reader = client_for(app, _new_member(app, make_user, org))
+    page = text_of(reader.get(_url(meeting_ref)))
+    assert "Fe de erratas" not in page and "Siendo las" in page
+    assert reader.get(_url(meeting_ref, "/compare?old=1&new=2")).status_code == 404
+    # The member is an approver, so the history shows them both; compare escapes the texts.
+    compare = text_of(member.get(_url(meeting_ref, "/compare?old=1&new=2")))
+    assert "<ins>+Fe de erratas.</ins>" in compare
+
+
+def test_compare_escapes_what_was_written(app, coop, make_meeting):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org)
+    secretary = client_for(app, people["secretary"])
+    secretary.get(_url(meeting_ref))
+    secretary.post_form(
+        _url(meeting_ref, "/edit"), {"text": "<img src=x onerror=alert(1)>", "save": "1"}
+    )
+    page = text_of(secretary.get(_url(meeting_ref, "/compare?old=1&new=2")))
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_network_plenarys_minutes_are_read_by_its_delegates_and_not_by_member_coops(
+    app, make_user, make_org, make_meeting
+):
+    from assembly.accounts.models import User
+    from assembly.organisations.service import add_to_network, name_delegate
+
+    admin = make_user("Red Admin", "admin@red.example")
+    delegate = make_user("Delegada Coop", "delegada@coop.example")
+    partner = make_user("Socia Coop", "socia@coop.example")
+    network = make_org("Red de Cooperativas", kind="network", members={admin: "admin"})
+    coop = make_org("Cooperativa Uno", members={delegate: "member", partner: "member"})
+    with app.app_context():
+        link = add_to_network(
+            db.session.get(Organisation, network.id), db.session.get(Organisation, coop.id)
+        )
+        db.session.flush()
+        name_delegate(link, db.session.get(User, delegate.id))
+        db.session.commit()
+    plenary = _closed(app, make_meeting, network, kind="network_plenary")
+    network_admin = client_for(app, admin)
+    network_admin.get(_url(plenary))
+    network_admin.post_form(_url(plenary, "/approvers"), {"approvers-approvers": [str(admin.id)]})
+    network_admin.post_form(_url(plenary, "/approve"))
+    page = text_of(client_for(app, delegate).get(_url(plenary)))
+    assert "Siendo las" in page  # approved: the delegates read them
+    assert "Delegaciones presentes" in page
+    # A member of a member co-op who is not a delegate has no standing in the network's
+    # records (permissions.standing): the page does not exist for them.
+    assert client_for(app, partner).get(_url(plenary)).status_code == 404
+
+
+def test_a_failure_while_drafting_does_not_stop_the_meeting_from_closing(app, room, monkeypatch):
+    from assembly.minutes import service as minutes_service
+
+    def broken(_meeting):
+        raise RuntimeError("drafting failed")
+
+    monkeypatch.setattr(minutes_service, "draft_text", broken)
+    _org, meeting_ref, people, socks = room
+    ok(socks["facilitator"].emit("meeting_end", {"meeting_id": meeting_ref.id}, callback=True))
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_ref.id).status == "closed"
+        assert db.session.scalar(select(func.count()).select_from(Minutes)) == 0
+    monkeypatch.undo()
+    page = text_of(client_for(app, people["secretary"]).get(_url(meeting_ref)))
+    assert "Siendo las" in page  # drafted when first opened
+
+
+def test_exports_give_the_version_the_reader_may_read(app, coop, make_meeting):
+    org, people = coop
+    meeting_ref = _closed(app, make_meeting, org, title="Asamblea de marzo")
+    secretary = client_for(app, people["secretary"])
+    member = client_for(app, people["member"])
+    secretary.get(_url(meeting_ref))
+    # A draft: the staff download it, members have nothing to download yet.
+    response = secretary.get(_url(meeting_ref, "/export.md"))
+    assert response.status_code == 200 and response.mimetype == "text/markdown"
+    assert text_of(response).startswith("## Acta: Asamblea de marzo")
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert member.get(_url(meeting_ref, "/export.md")).status_code == 404
+    assert member.get(_url(meeting_ref, "/export.html")).status_code == 404
+    secretary.post_form(
+        _url(meeting_ref, "/approvers"), {"approvers-approvers": [str(people["admin"].id)]}
+    )
+    client_for(app, people["admin"]).post_form(_url(meeting_ref, "/approve"))
+    page = text_of(member.get(_url(meeting_ref, "/export.html"), headers={"Accept-Language": "en"}))
+    assert '<html lang="es">' in page and "<h2>Acta: Asamblea de marzo</h2>" in page
+    with app.app_context():
+        minutes, _ = _minutes(app, meeting_ref.id)
+        assert f"SHA-256 del texto: {minutes.latest.text_sha256}" in page
+        assert "aprobada el" in page

@@ -115,7 +115,7 @@ class _Draft:
     def header(self) -> list[str]:
         m = self.meeting
         return [
-            f"# Acta: {m.title}",
+            f"## Acta: {m.title}",
             "",
             f"- **Organización:** {self.organisation.name}",
             f"- **Tipo de reunión:** {label(m.kind)}",
@@ -149,7 +149,7 @@ class _Draft:
         left = [r for r in attendees if r["left_at"] is not None]
         absent = [r for r in self.roster if r["arrived_at"] is None]
         names = {r["user_id"]: r["name"] for r in self.roster}
-        out = ["## Asistencia", ""]
+        out = ["### Asistencia", ""]
         out.append(
             f"- **Presentes ({_number(len(attendees))}):** " + _names(r["name"] for r in attendees)
         )
@@ -203,17 +203,17 @@ class _Draft:
         return "; ".join(f"{o} ({_names(p)})" for o, p in by_org.items()) or "—"
 
     def agenda(self) -> list[str]:
-        out = ["## Orden del día", ""]
+        out = ["### Orden del día", ""]
         tree = agenda_tree(self.meeting)
         if not tree:
             out += ["No se registraron puntos del orden del día.", ""]
         for n, (item, children) in enumerate(tree, 1):
-            out += self.item(f"{n}", item, level=3)
+            out += self.item(f"{n}", item, level=4)
             for k, child in enumerate(children, 1):
-                out += self.item(f"{n}.{k}", child, level=4)
+                out += self.item(f"{n}.{k}", child, level=5)
         loose = [p for p in self.polls if p.agenda_item_id is None]
         if loose:
-            out += ["### Otras votaciones", ""]
+            out += ["#### Otras votaciones", ""]
             for poll in loose:
                 out += self.poll(poll)
         return out
@@ -268,7 +268,7 @@ class _Draft:
             .where(Decision.meeting_id == self.meeting.id)
             .order_by(Decision.decided_at, Decision.id)
         ).all()
-        out = ["## Decisiones", ""]
+        out = ["### Decisiones", ""]
         if not decisions:
             return [*out, "No se tomaron decisiones por votación.", ""]
         for decision in decisions:
@@ -277,7 +277,7 @@ class _Draft:
         return [*out, ""]
 
     def commitments_made(self) -> list[str]:
-        out = ["## Compromisos asumidos", ""]
+        out = ["### Compromisos asumidos", ""]
         if not self.commitments:
             return [*out, "No se registraron compromisos.", ""]
         for commitment in self.commitments:
@@ -306,7 +306,7 @@ class _Draft:
         if not reviews:
             return []
         return [
-            "## Revisión de compromisos",
+            "### Revisión de compromisos",
             "",
             "Se revisaron los compromisos en curso (punto "
             + _names(f"«{item.title}»" for item in reviews)
@@ -316,7 +316,7 @@ class _Draft:
 
     def participation(self) -> list[str]:
         f = self.figures
-        out = ["## Participación", ""]
+        out = ["### Participación", ""]
         rate = percent(f.attendance_rate * 100) if f.attendance_rate is not None else "—"
         out.append(
             f"- Asistieron {_number(f.present)} de {_number(f.eligible)} "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from assembly.extensions import db
 from assembly.meetings.models import Meeting, MeetingStatus
 from assembly.meetings.service import meeting_in
 from assembly.minutes import service
+from assembly.minutes.drafting import LOCALE
 from assembly.minutes.forms import ApproversForm, MinutesForm, PollApprovalForm
 from assembly.minutes.models import Minutes, MinutesStatus
 from assembly.organisations.models import Membership
@@ -236,4 +238,54 @@ def approve_by_poll(slug: str, meeting_id: int):
         lambda: service.approve_by_poll(minutes, int(form.poll.data)),
         done=_("The minutes are recorded as approved by the poll."),
         to=_url(meeting),
+    )
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _exported(meeting: Meeting) -> tuple[Minutes, object]:
+    """The version the person reads on the minutes page (staff: the latest; others: the
+    approved one), or a 404 when there is none for them."""
+    minutes = _required(meeting)
+    working = service.may_edit(current_user, meeting) or service.is_approver(current_user, minutes)
+    version = minutes.latest if working else minutes.published
+    if version is None:
+        abort(404)
+    return minutes, version
+
+
+def _filename(meeting: Meeting, version, extension: str) -> str:
+    return f"acta-{meeting.organisation.slug}-{meeting.id}-v{version.number}.{extension}"
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.md")
+@login_required
+def export_markdown(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    _minutes_row, version = _exported(meeting)
+    return Response(
+        version.text,
+        mimetype="text/markdown",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "md")}"'
+        },
+    )
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.html")
+@login_required
+def export_html(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    minutes, version = _exported(meeting)
+    with force_locale(LOCALE):  # a Spanish document, whoever downloads it
+        html = render_template(
+            "minutes/export.html", meeting=meeting, minutes=minutes, version=version
+        )
+    return Response(
+        html,
+        mimetype="text/html",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "html")}"'
+        },
     )
