@@ -234,12 +234,22 @@ def test_closing_a_meeting_drafts_minutes_whose_every_figure_matches_the_record(
         )
 
 
-def test_the_draft_is_written_in_spanish_whoever_closes_it(app, record):
-    """The facilitator's interface may be in English; the minutes are not."""
+def test_the_draft_is_written_in_spanish_whoever_closes_it(app, room):
+    """The facilitator reads the app in English; the minutes are in Spanish all the same."""
+    from assembly.accounts.models import User
+
+    _org, meeting_ref, people, socks = room
     with app.app_context():
-        _minutes_row, draft = _minutes(app, record[1].id)
-        assert "Quorum" not in draft and "Adopted" not in draft
-        assert "Se pone a consideración" in draft
+        db.session.get(User, people["facilitator"].id).locale = "en"
+        db.session.commit()
+    poll_sock = socks["facilitator"]
+    ok(poll_sock.emit("meeting_end", {"meeting_id": meeting_ref.id}, callback=True))
+    with app.app_context():
+        _minutes_row, draft = _minutes(app, meeting_ref.id)
+    assert "Siendo las" in draft and "### Asistencia" in draft
+    assert "- **Tipo de reunión:** Asamblea ordinaria" in draft
+    assert "integrantes representadas/os" in draft
+    assert "Ordinary assembly" not in draft and "represented" not in draft
 
 
 def test_a_meeting_not_closed_has_no_minutes_and_none_can_be_drafted(app, coop, make_meeting):
@@ -651,8 +661,12 @@ def test_a_network_plenarys_minutes_are_read_by_its_delegates_and_not_by_member_
     plenary = _closed(app, make_meeting, network, kind="network_plenary")
     network_admin = client_for(app, admin)
     network_admin.get(_url(plenary))
-    network_admin.post_form(_url(plenary, "/approvers"), {"approvers-approvers": [str(admin.id)]})
-    network_admin.post_form(_url(plenary, "/approve"))
+    # The delegate is offered as an approver, and approves.
+    assert f'value="{delegate.id}"' in text_of(network_admin.get(_url(plenary)))
+    network_admin.post_form(
+        _url(plenary, "/approvers"), {"approvers-approvers": [str(delegate.id)]}
+    )
+    client_for(app, delegate).post_form(_url(plenary, "/approve"))
     page = text_of(client_for(app, delegate).get(_url(plenary)))
     assert "Siendo las" in page  # approved: the delegates read them
     assert "Delegaciones presentes" in page
@@ -701,3 +715,31 @@ def test_exports_give_the_version_the_reader_may_read(app, coop, make_meeting):
         minutes, _ = _minutes(app, meeting_ref.id)
         assert f"SHA-256 del texto: {minutes.latest.text_sha256}" in page
         assert "aprobada el" in page
+
+
+def test_a_poll_on_a_proposal_is_put_to_the_meeting_as_that_proposal(app, room, make_poll):
+    from assembly.accounts.models import User
+    from assembly.proposals.service import create_proposal
+
+    org, meeting_ref, people, socks = room
+    with app.app_context():
+        proposal = create_proposal(
+            db.session.get(Organisation, org.id),
+            db.session.get(User, people["member"].id),
+            title="Comprar una plegadora",
+            body="Con el fondo de reinversión.",
+        )
+        db.session.commit()
+        proposal_id = proposal.id
+    poll_id = make_poll(meeting_ref, title="¿Compramos la plegadora?", proposal_id=proposal_id)
+    fac = socks["facilitator"]
+    ok(fac.emit("poll_open", {"poll_id": poll_id}, callback=True))
+    for role in ("facilitator", "member", "secretary"):
+        ok(vote(socks[role], poll_id, {"vote": "yes"}))
+    ok(close(fac, poll_id))
+    ok(fac.emit("meeting_end", {"meeting_id": meeting_ref.id}, callback=True))
+    with app.app_context():
+        _minutes_row, draft = _minutes(app, meeting_ref.id)
+    assert "Se pone a consideración la propuesta «Comprar una plegadora»" in draft
+    assert "Recuento: Sí: 3 (100 %); No: 0 (0 %); Abstención: 0." in draft
+    assert "- **Comprar una plegadora**: Con el fondo de reinversión." in draft

@@ -23,6 +23,7 @@ from assembly.extensions import db
 from assembly.meetings.models import AgendaItem, AgendaItemKind, Meeting
 from assembly.meetings.service import agenda_tree
 from assembly.organisations.models import Delegate, NetworkMembership, Organisation
+from assembly.proposals.models import Proposal
 from assembly.room import participation
 from assembly.room import service as room
 from assembly.room.wording import quorum_text
@@ -236,7 +237,9 @@ class _Draft:
         return out
 
     def poll(self, poll: Poll) -> list[str]:
-        out = [f"Se pone a consideración «{poll.title}» (método: {label(poll.method)})."]
+        proposal = db.session.get(Proposal, poll.proposal_id) if poll.proposal_id else None
+        what = f"la propuesta «{proposal.title}»" if proposal else f"«{poll.title}»"
+        out = [f"Se pone a consideración {what} (método: {label(poll.method)})."]
         if poll.status == PollStatus.CANCELLED:
             return [*out, "La votación fue anulada.", ""]
         if poll.status != PollStatus.CLOSED or not poll.result:

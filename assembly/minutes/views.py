@@ -20,9 +20,9 @@ from assembly.minutes import service
 from assembly.minutes.drafting import LOCALE
 from assembly.minutes.forms import ApproversForm, MinutesForm, PollApprovalForm
 from assembly.minutes.models import Minutes, MinutesStatus
-from assembly.organisations.models import Membership
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise_meeting
+from assembly.room.service import participants_query
 
 bp = Blueprint("minutes", __name__)
 
@@ -87,13 +87,10 @@ def show(slug: str, meeting_id: int):
 
 def _approvers_form(minutes: Minutes) -> ApproversForm:
     form = ApproversForm(prefix="approvers", formdata=None)
+    # Those who may take part in the meeting: its members, and in a network its delegates.
     people = db.session.execute(
         select(User.id, User.display_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == minutes.meeting.organisation_id,
-            Membership.left_at.is_(None),
-        )
+        .where(User.id.in_(participants_query(minutes.meeting)))
         .order_by(func.lower(User.display_name))
     ).all()
     form.approvers.choices = [(user_id, name) for user_id, name in people]
