@@ -337,6 +337,16 @@ def test_verify_minutes_names_the_version_whose_stored_text_was_changed(app, rec
     assert result.exit_code == 1
     assert f"minutes {minutes_id} (meeting {meeting_ref.id}), version 1" in result.output
     assert "text was changed" in result.output
+    # Taking the approval away from the stored row is found too.
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE minutes_version SET approved_at = NULL WHERE minutes_id = :m"),
+            {"m": minutes_id},
+        )
+        db.session.commit()
+        db.session.remove()
+    result = runner.invoke(args=["verify-minutes"])
+    assert result.exit_code == 1 and "its approval was removed" in result.output
 
 
 def test_approval_by_a_poll_adopted_at_a_later_meeting(app, record, make_meeting):

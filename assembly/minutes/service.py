@@ -349,6 +349,11 @@ def verify(minutes: Minutes) -> list[Breach]:
         if version.chain_sha256 != chain_hash(version.previous_chain_sha256, version.text_sha256):
             breach("the chain hash does not match")
         previous_chain = version.chain_sha256
+    for version in minutes.versions:
+        if version.approved_at is None and version.chain_sha256 is not None:
+            breaches.append(
+                Breach(minutes.id, minutes.meeting_id, version.number, "its approval was removed")
+            )
     return breaches
 
 
