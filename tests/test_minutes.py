@@ -753,3 +753,20 @@ def test_a_poll_on_a_proposal_is_put_to_the_meeting_as_that_proposal(app, room, 
     assert "Se pone a consideración la propuesta «Comprar una plegadora»" in draft
     assert "Recuento: Sí: 3 (100 %); No: 0 (0 %); Abstención: 0." in draft
     assert "- **Comprar una plegadora**: Con el fondo de reinversión." in draft
+
+
+def test_closing_announces_meeting_closed_once_with_the_meeting(app, room):
+    from assembly.core.signals import meeting_closed
+
+    _org, meeting_ref, _people, socks = room
+    heard = []
+
+    def listener(meeting, **_kwargs):
+        heard.append((meeting.id, meeting.status, meeting.ended_at is not None))
+
+    meeting_closed.connect(listener)
+    try:
+        ok(socks["facilitator"].emit("meeting_end", {"meeting_id": meeting_ref.id}, callback=True))
+    finally:
+        meeting_closed.disconnect(listener)
+    assert heard == [(meeting_ref.id, "closed", True)]
