@@ -264,6 +264,9 @@ def _register_blueprints(app: Flask) -> None:
     from assembly.commitments.feed_views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    from assembly.minutes.views import bp as minutes_bp
+
+    app.register_blueprint(minutes_bp)
 
 
 def _wants_json() -> bool:

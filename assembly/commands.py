@@ -1,5 +1,5 @@
 """Commands of `assembly` (and `flask --app assembly`): serve, demo, create-organisation,
-reset-link."""
+reset-link, verify-minutes."""
 
 from __future__ import annotations
 
@@ -230,3 +230,20 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"No active account has the address {email}.")
         click.echo(f"Reset link for {user.display_name} <{user.email}> (two hours, once):")
         click.echo(make_link(user))
+
+    @app.cli.command("verify-minutes")
+    def verify_minutes() -> None:
+        """Check every approved version of every minutes against its hash chain.
+
+        Exits with status 1 naming each minutes and version whose stored text or chain no
+        longer matches what was approved.
+        """
+        from assembly.minutes.service import verify_all
+
+        checked, breaches = verify_all()
+        db.session.rollback()
+        for breach in breaches:
+            click.echo(f"CHANGED: {breach}", err=True)
+        if breaches:
+            raise SystemExit(1)
+        click.echo(f"Checked {checked} minutes: every approved version matches its hash chain.")

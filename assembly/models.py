@@ -3,6 +3,7 @@
 from assembly.accounts import models as accounts  # noqa: F401
 from assembly.commitments import models as commitments  # noqa: F401
 from assembly.meetings import models as meetings  # noqa: F401
+from assembly.minutes import models as minutes  # noqa: F401
 from assembly.organisations import models as organisations  # noqa: F401
 from assembly.proposals import models as proposals  # noqa: F401
 from assembly.voting import models as voting  # noqa: F401

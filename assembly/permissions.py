@@ -47,6 +47,8 @@ class Action(StrEnum):
     MANAGE_COMMITMENTS = "commitment.manage"
     # Each person's follow-through figures: besides the person, only admins see them.
     VIEW_FIGURES_BY_PERSON = "commitment.figures_by_person"
+    EDIT_MINUTES = "minutes.edit"
+    NAME_MINUTES_APPROVERS = "minutes.name_approvers"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
@@ -76,17 +78,26 @@ _PROCESSES = frozenset({Action.MANAGE_PROCESSES})
 # Commitments are recorded and kept up to date by those who run and record meetings; an owner
 # updates the status of their own (see `can_update_commitment`).
 _COMMITMENTS = frozenset({Action.MANAGE_COMMITMENTS})
+# Minutes (actas): the secretary keeps them, the facilitator and admins may correct the draft;
+# who approves them is named by the secretary or an admin (or a later meeting's poll approves).
+# Drafts are read only by those who may edit them; members read approved versions.
+_EDIT_MINUTES = frozenset({Action.EDIT_MINUTES})
+_MINUTES_APPROVERS = frozenset({Action.NAME_MINUTES_APPROVERS})
 
 STANDING_ACTIONS: dict[str, frozenset[Action]] = {
     DELEGATE: _EVERYONE,
     Role.MEMBER: _EVERYONE,
-    Role.FACILITATOR: _EVERYONE | _PREPARE | _RUN | _ATTENDANCE | _PROCESSES | _COMMITMENTS,
+    Role.FACILITATOR: (
+        _EVERYONE | _PREPARE | _RUN | _ATTENDANCE | _PROCESSES | _COMMITMENTS | _EDIT_MINUTES
+    ),
     Role.SECRETARY: (
         _EVERYONE
         | _PREPARE
         | _ATTENDANCE
         | _PROCESSES
         | _COMMITMENTS
+        | _EDIT_MINUTES
+        | _MINUTES_APPROVERS
         | {Action.VIEW_MEMBER_HISTORY}
     ),
     Role.ADMIN: frozenset(Action),
@@ -94,9 +105,9 @@ STANDING_ACTIONS: dict[str, frozenset[Action]] = {
 
 # The people a meeting names to run it may do so whatever their role in the organisation: its
 # facilitator runs the room and records attendance, its secretary records attendance (and both
-# group a workshop's board).
-_NAMED_FACILITATOR = _RUN | _ATTENDANCE
-_NAMED_SECRETARY = _ATTENDANCE
+# group a workshop's board and edit its minutes; the secretary names who approves them).
+_NAMED_FACILITATOR = _RUN | _ATTENDANCE | _EDIT_MINUTES
+_NAMED_SECRETARY = _ATTENDANCE | _EDIT_MINUTES | _MINUTES_APPROVERS
 
 
 def active_membership(user_id: int, organisation_id: int) -> Membership | None:

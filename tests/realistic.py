@@ -508,6 +508,23 @@ def build(app, socket_for) -> World:
         new_feed(db.session.get(User, people["member"].id))
         db.session.commit()
 
+    # The closed meeting's minutes (drafted when it closed): corrected once and approved by the
+    # member named to approve them, so members read them and the staff see the history.
+    with app.app_context():
+        from assembly.meetings.models import Meeting as ClosedMeeting
+        from assembly.minutes import service as minutes_service
+
+        minutes = minutes_service.minutes_of(db.session.get(ClosedMeeting, closed_id))
+        minutes_service.save_version(
+            minutes,
+            minutes.latest.text + "\nSe deja constancia del informe de la comisión.\n",
+            db.session.get(User, people["secretary"].id),
+            reason="Faltaba el informe",
+        )
+        minutes_service.set_approvers(minutes, [people["member"].id])
+        minutes_service.approve(minutes, db.session.get(User, people["member"].id))
+        db.session.commit()
+
     world.live_room = f"/o/factorial/meetings/{live_id}/live"
     factorial_values = [
         {"slug": "factorial"},

@@ -32,8 +32,16 @@ DESKTOP = {"width": 1280, "height": 900}
 ROOM_BUDGET = 100 * 1024
 TARGET = 44
 
-# Rules that serve no HTML page (a JSON probe, calendar files, static files).
-NOT_PAGES = {"core.health", "meetings.ics", "calendar.feed", "static"}
+# Rules that serve no HTML page (a JSON probe, calendar files, static files, downloads).
+NOT_PAGES = {
+    "core.health",
+    "meetings.ics",
+    "calendar.feed",
+    "static",
+    # Downloads of a meeting's minutes (attachments, not pages of the app).
+    "minutes.export_markdown",
+    "minutes.export_html",
+}
 # Rules only someone without an account reaches (a logged-in visitor is sent elsewhere).
 ANONYMOUS_ONLY = {"organisations.invitation", "accounts.reset_password"}
 

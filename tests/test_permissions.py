@@ -26,6 +26,7 @@ EXPECTED = {
         Action.GROUP_CARDS,
         Action.MANAGE_PROCESSES,
         Action.MANAGE_COMMITMENTS,
+        Action.EDIT_MINUTES,
     },
     "secretary": EVERYONE
     | {
@@ -35,6 +36,8 @@ EXPECTED = {
         Action.GROUP_CARDS,
         Action.MANAGE_PROCESSES,
         Action.MANAGE_COMMITMENTS,
+        Action.EDIT_MINUTES,
+        Action.NAME_MINUTES_APPROVERS,
     },
     "admin": set(Action),
 }

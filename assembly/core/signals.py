@@ -57,3 +57,13 @@ commitment_changed = _signals.signal(
     inside the transaction: listeners act once it commits.
     """,
 )
+
+meeting_closed = _signals.signal(
+    "meeting-closed",
+    doc="""A meeting has just been closed (its `ended_at` is set).
+
+    Sender: the Meeting. Sent inside the transaction that closes it, after `room_changed`:
+    listeners may add to the session (the minutes package drafts the minutes from the record),
+    and what they add is committed with the closing.
+    """,
+)

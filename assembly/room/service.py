@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from assembly.accounts.models import User
 from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
+from assembly.core.signals import meeting_closed
 from assembly.extensions import db
 from assembly.meetings.models import (
     AgendaItem,
@@ -93,6 +94,7 @@ def end_meeting(meeting: Meeting) -> None:
     meeting.status = MeetingStatus.CLOSED
     meeting.ended_at = now
     announce_change(meeting)
+    meeting_closed.send(meeting)
 
 
 def _current_item(meeting: Meeting) -> AgendaItem | None:
