@@ -373,6 +373,22 @@ def test_a_commitment_carried_across_meetings_until_done(app, coop):
         reviewers = db.session.scalars(select(CommitmentReview.reviewed_by_id)).all()
         assert set(reviewers) == {facilitator}
 
+    # Each meeting's minutes, drafted when it closed, say what its review recorded.
+    def minutes_text(meeting_id):
+        from assembly.minutes.service import minutes_of
+
+        with app.app_context():
+            return minutes_of(db.session.get(Meeting, meeting_id)).latest.text
+
+    second_text = minutes_text(second)
+    assert "### Revisión de compromisos" in second_text
+    assert "Pedir 3 presupuestos" in second_text and "Llegaron 2 de 3 presupuestos" in second_text
+    assert "Se informa su avance" in second_text
+    third_text = minutes_text(third)
+    assert "pasa a renegociado" in third_text.lower() and "Nuevo plazo" in third_text
+    assert "Falta uno" in third_text
+    assert "pasa a hecho" in minutes_text(fourth).lower()
+
 
 def test_unreviewed_ones_are_carried_forward_and_listed_overdue_first(app, coop):
     org, people = coop

@@ -17,6 +17,8 @@ from flask_babel import force_locale, format_date, format_datetime, format_decim
 from sqlalchemy import select
 
 from assembly.accounts.models import User
+from assembly.commitments.forms import STATUS_LABELS
+from assembly.commitments.review import review_item, review_record
 from assembly.commitments.service import commitments_from
 from assembly.core.labels import label
 from assembly.extensions import db
@@ -69,6 +71,10 @@ def _names(names) -> str:
 
 def _person(user: User | None) -> str:
     return user.display_name if user else "no designada"
+
+
+def _status(status) -> str:
+    return str(STATUS_LABELS[status]).lower()
 
 
 def _number(value) -> str:
@@ -294,28 +300,33 @@ class _Draft:
         return [*out, ""]
 
     def commitments_reviewed(self) -> list[str]:
-        """HOOK (issue 10): the outcomes of the meeting's "commitments review" item.
-
-        `assembly.commitments.review.review_record(meeting)` is being written alongside; until
-        it lands there is nothing recorded to list, and the section says only that a review was
-        on the agenda. Fill this in from `review_record` when it is on main.
-        """
-        reviews = [
-            item
-            for item, children in agenda_tree(self.meeting)
-            for item in (item, *children)
-            if item.kind == AgendaItemKind.COMMITMENTS_REVIEW
-        ]
-        if not reviews:
+        """The meeting's "commitments review": each commitment it went through, with its status
+        and due date before and what the meeting recorded (or that it was carried forward)."""
+        lines = review_record(self.meeting)
+        if review_item(self.meeting) is None:
             return []
-        return [
-            "### Revisión de compromisos",
-            "",
-            "Se revisaron los compromisos en curso (punto "
-            + _names(f"«{item.title}»" for item in reviews)
-            + ").",
-            "",
-        ]
+        out = ["### Revisión de compromisos", ""]
+        if not lines:
+            return [*out, "No había compromisos pendientes para revisar.", ""]
+        out += ["Se revisan los compromisos pendientes de reuniones anteriores:", ""]
+        for line in lines:
+            commitment, review = line.commitment, line.review
+            owners = _names(owner.user.display_name for owner in commitment.owners)
+            due = f"; plazo: {long_date(line.due_before)}" if line.due_before else ""
+            late = " (vencido)" if line.overdue else ""
+            before = _status(line.status_before)
+            out.append(f"- {_indent(commitment.what)} — responsables: {owners}{due}{late}.")
+            if review is None or review.carried_forward:
+                out.append(f"  Estado: {before}. Sin cambios: continúa pendiente.")
+            elif review.outcome == line.status_before:
+                out.append(f"  Estado: {before}. Se informa su avance.")
+            else:
+                out.append(f"  Estado: {before}; pasa a {_status(review.outcome)}.")
+            if review is not None and review.new_due_on:
+                out.append(f"  Nuevo plazo: {long_date(review.new_due_on)}.")
+            if review is not None and review.note:
+                out.append(f"  Nota: {_indent(review.note).strip()}")
+        return [*out, ""]
 
     def participation(self) -> list[str]:
         f = self.figures
