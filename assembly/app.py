@@ -201,6 +201,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(user_for_token)
 
     # Handlers must be declared before the first init_app, which hands them to each new server.
+    import assembly.commitments.events
+    import assembly.commitments.review_events
     import assembly.live.events
     import assembly.room.events
     import assembly.voting.events

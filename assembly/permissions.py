@@ -45,6 +45,8 @@ class Action(StrEnum):
     PROPOSE = "proposal.propose"
     MANAGE_PROPOSALS = "proposal.manage"
     MANAGE_COMMITMENTS = "commitment.manage"
+    # Each person's follow-through figures: besides the person, only admins see them.
+    VIEW_FIGURES_BY_PERSON = "commitment.figures_by_person"
 
 
 # A delegate of a member organisation takes part in the network without being its member.
@@ -266,3 +268,9 @@ def authorise_commitment(user, commitment, *, update: bool = False) -> None:
         raise NotFound()
     if update and not can_update_commitment(user, commitment):
         raise Forbidden()
+
+
+def authorise_recording_commitments(user, meeting) -> None:
+    """In the room, commitments are recorded by those who keep the meeting's record: its
+    facilitator and secretary (named for it, or by role) and admins, as attendance is."""
+    authorise_meeting(user, Action.RECORD_ATTENDANCE, meeting)

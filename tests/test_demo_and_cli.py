@@ -64,6 +64,49 @@ def test_demo_accounts_log_in_with_every_standing(app, runner):
         assert standings == set(Role) | {DELEGATE}
 
 
+def test_demo_holds_the_networks_plans_as_commitments(app, runner):
+    """The metallurgical network's recommendations by time frame and the construction
+    network's four first agreements, with their follow-up, on the plan pages."""
+    from assembly.commitments.models import Commitment, CommitmentEvent
+    from assembly.demo.data import DEMO_PASSWORD, RCC_AGREEMENTS, RMNC_PLAN
+
+    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        count = db.session.scalar(select(func.count(Commitment.id)))
+        assert count == len(RMNC_PLAN["commitments"]) + len(RCC_AGREEMENTS["commitments"])
+        by_network = {
+            slug: list(
+                db.session.scalars(
+                    select(Commitment).join(Organisation).where(Organisation.slug == slug)
+                )
+            )
+            for slug in ("rmnc", "rcc")
+        }
+        frames = {c.time_frame.value for c in by_network["rmnc"]}
+        assert frames == {"short", "medium", "long"}
+        assert len(by_network["rcc"]) == 4
+        statuses = {c.status.value for c in by_network["rmnc"] + by_network["rcc"]}
+        assert {"done", "in_progress", "renegotiated", "blocked", "open"} <= statuses
+        # Owned through member organisations, and each follow-up kept as dated history.
+        assert any(o.owner_organisation_id for c in by_network["rmnc"] for o in c.owners)
+        for commitment in by_network["rcc"]:
+            events = db.session.scalars(
+                select(CommitmentEvent).where(CommitmentEvent.commitment_id == commitment.id)
+            ).all()
+            assert len(events) >= 2 and all(e.at <= commitment.updated_at for e in events)
+            assert commitment.meeting_id is not None
+    client = app.test_client()
+    client.login("hector@demo.coop", DEMO_PASSWORD)
+    page = client.get("/o/rmnc/commitments").get_data(as_text=True)
+    assert "Armar una página web comercial de la red" in page
+    assert "Integrar verticalmente la cadena productiva" in page
+    client.logout()
+    client.login("rosa@demo.coop", DEMO_PASSWORD)
+    page = client.get("/o/rcc/commitments").get_data(as_text=True)
+    assert "Diseñar herramientas para aumentar las ventas del colectivo" in page
+
+
 def test_create_organisation_command_prints_the_first_admins_invitation(app, runner):
     result = runner.invoke(
         args=["create-organisation", "Red Gráfica", "admin@grafica.example", "--kind", "network"]

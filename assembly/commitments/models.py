@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assembly.accounts.models import User
@@ -39,6 +39,8 @@ class CommitmentEventKind(StrEnum):
 
 class Commitment(db.Model):
     __tablename__ = "commitment"
+    # A screen's resend of the same recording (a lost answer on a slow network) finds the first.
+    __table_args__ = (UniqueConstraint("made_by_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -73,6 +75,8 @@ class Commitment(db.Model):
     made_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
+    # Chosen by the screen that recorded it live, so that a resend is recognised.
+    client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -147,3 +151,34 @@ class CalendarFeed(db.Model):
     last_read_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
+class CommitmentReview(db.Model):
+    """One commitment as a meeting's commitments review went through it, kept for the minutes:
+    its status and due date before, what was decided, and who recorded it. Written when the
+    facilitator updates it in the room; those left unreviewed when the meeting ends are written
+    as carried forward without change."""
+
+    __tablename__ = "commitment_review"
+    __table_args__ = (UniqueConstraint("agenda_item_id", "commitment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), index=True
+    )
+    status_before: Mapped[CommitmentStatus] = mapped_column(enum_column(CommitmentStatus, 14))
+    due_before: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[CommitmentStatus] = mapped_column(enum_column(CommitmentStatus, 14))
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    carried_forward: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    commitment: Mapped[Commitment] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()

@@ -165,6 +165,15 @@ def commitment_in(organisation: Organisation, commitment_id: int) -> Commitment 
     return commitment
 
 
+def recorded_by_client(user, client_id: str) -> Commitment | None:
+    """The commitment this person's screen already recorded under `client_id` (a resend)."""
+    return db.session.scalar(
+        select(Commitment).where(
+            Commitment.made_by_id == user.id, Commitment.client_id == client_id
+        )
+    )
+
+
 def commitments_of(
     organisation: Organisation,
     *,
@@ -445,7 +454,9 @@ def create_commitment(
     made_by: User | None,
     source: tuple[str, int] | None = None,
     confirm_past: bool = False,
+    client_id: str | None = None,
 ) -> Commitment:
+    """`client_id`: the recording screen's name for it (see `recorded_by_client`)."""
     what = _check_text(what)
     if due_on is not None and due_on < today() and not confirm_past:
         raise DueInThePast()
@@ -458,12 +469,16 @@ def create_commitment(
         time_frame=TimeFrame(time_frame),
         status=CommitmentStatus.OPEN,
         made_by_id=getattr(made_by, "id", None),
+        client_id=client_id,
         **links,
     )
     db.session.add(commitment)
     _set_owners(commitment, owners)
     db.session.flush()
     _record(commitment, CommitmentEventKind.CREATED, made_by, new=due_on)
+    from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+    prepare_upcoming(organisation)
     return commitment
 
 
@@ -515,19 +530,19 @@ def update_commitment(
 ) -> Commitment:
     """A status change, a renegotiated due date and/or a dated progress note."""
     note = _check_note(note)
-    status = CommitmentStatus(status) if status else None
-    if status == commitment.status:
-        status = None
+    requested = CommitmentStatus(status) if status else None
+    # Renegotiating again keeps the status and moves the due date.
+    status = None if requested == commitment.status else requested
     if commitment.closed and status not in REOPEN:
         raise Closed()
-    if status == CommitmentStatus.RENEGOTIATED:
+    if requested == CommitmentStatus.RENEGOTIATED:
         if due_on is None:
             raise NeedsDueDate()
         if due_on < today():
             raise DueInThePast()
     elif due_on is not None:
         due_on = None  # a new due date is what renegotiating means
-    if status is None and not note:
+    if status is None and not note and due_on in (None, commitment.due_on):
         raise NothingChanged()
     if status is not None:
         old = commitment.status
@@ -543,6 +558,10 @@ def update_commitment(
             note=note,
         )
         note = ""
+        if old in CLOSED and status not in CLOSED:
+            from assembly.commitments.review import prepare_upcoming  # it builds on this module
+
+            prepare_upcoming(commitment.organisation_id)  # reopened: back on the agendas
     if due_on is not None and due_on != commitment.due_on:
         old_due = commitment.due_on
         commitment.due_on = due_on

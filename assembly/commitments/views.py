@@ -4,14 +4,16 @@ updating them, each person's "Mis compromisos", and the CSV export."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from assembly.commitments import service
+from assembly.commitments import charts, figures, service
 from assembly.commitments.forms import (
     STATUS_LABELS,
     TIME_FRAME_LABELS,
@@ -235,6 +237,45 @@ def _owner_filter(owner) -> str:
     return _owner_name(owner)
 
 
+# --- follow-through figures ---------------------------------------------------------------------
+
+
+def _month_labels(months) -> list[tuple[str, str]]:
+    """(three-letter month, year under each January and under the first month, unless a
+    January follows it at once and the two years would touch) for the chart."""
+    labels = []
+    for i, month in enumerate(months):
+        short = format_date(month.start, "LLL").rstrip(".")[:3]
+        first = i == 0 and month.start.month != 12
+        year = str(month.start.year) if first or month.start.month == 1 else ""
+        labels.append((short, year))
+    return labels
+
+
+@bp.get("/o/<slug>/commitments/figures")
+@login_required
+def figures_page(slug: str):
+    organisation = organisation_for(slug)
+    found = figures.organisation_figures(organisation)
+    by_person = can(current_user, Action.VIEW_FIGURES_BY_PERSON, organisation)
+    mine = found.person(current_user.id)
+    # Nobody else's figures reach the template unless the viewer may see them.
+    found = dataclasses.replace(found, people=found.people if by_person else [])
+    return render_template(
+        "commitments/figures.html",
+        organisation=organisation,
+        figures=found,
+        by_person=by_person,
+        mine=mine,
+        chart=charts.month_chart(found.months),
+        month_labels=_month_labels(found.months),
+        split_bar=charts.split_bar,
+        split_width=charts.SPLIT_WIDTH,
+        split_height=charts.SPLIT_HEIGHT,
+        time_frames=TIME_FRAME_LABELS,
+    )
+
+
 # --- one commitment ----------------------------------------------------------------------------
 
 
@@ -397,9 +438,14 @@ def mine():
     commitments = service.mine(
         current_user, organisation_ids, status=status, organisation_id=organisation_id
     )
+    # The person's own follow-through figures, over the organisations shown.
+    my_figures = figures.person_tally(
+        current_user, [organisation_id] if organisation_id else organisation_ids
+    )
     return render_template(
         "commitments/mine.html",
         sections=service.sections(commitments),
+        my_figures=my_figures,
         places=places,
         filters={"status": status, "organisation": organisation_id},
         statuses=STATUS_LABELS,

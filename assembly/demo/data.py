@@ -255,3 +255,132 @@ RCTPS_PROCESS = {
         ),
     ],
 }
+
+
+# Action plans kept as commitments (shared/domain.md). Dates are days from the day the demo is
+# loaded, so "overdue" and "due soon" mean something whenever it is tried. An owner is a person
+# of the network ("email") or a member organisation through a person ("org:email").
+# Each: (what, time frame, owners, days from the meeting to the due date,
+#        [(days from the meeting, status or None, note)]): the follow-up so far.
+RMNC_PLAN = {
+    "meeting": ("Plenario de la RMNC: plan de acción", -150),
+    "facilitator": "valeria@demo.coop",
+    "secretary": "sol@demo.coop",
+    "commitments": [
+        (
+            "Armar una página web comercial de la red",
+            "short",
+            ["galaxia:hector@demo.coop"],
+            60,
+            [
+                (20, "in_progress", "Pedimos tres presupuestos; elegimos hacerla con Camba."),
+                (
+                    55,
+                    "done",
+                    "La página está publicada con los productos de las cuatro cooperativas.",
+                ),
+            ],
+        ),
+        (
+            "Vender por comercio electrónico en redes sociales",
+            "short",
+            ["mecber:valeria@demo.coop"],
+            90,
+            [
+                (40, "in_progress", "Abrimos las cuentas de la red; falta quién las atienda."),
+                (95, "renegotiated", "Nos falta una persona para responder consultas; lo pasamos."),
+            ],
+        ),
+        (
+            "Hacer un catálogo de productos de la red",
+            "short",
+            ["la-esperanza:la-esperanza.admin@demo.coop"],
+            60,
+            [
+                (30, None, "Fotos de extractores y ventiladores listas; faltan los motores."),
+                (75, "done", "Catálogo impreso y en PDF."),
+            ],
+        ),
+        (
+            "Crear un área comercial: paquetes de oferta, promoción y base de contactos",
+            "short",
+            ["sol@demo.coop", "7-de-septiembre:7-de-septiembre.admin@demo.coop"],
+            140,
+            [(60, "in_progress", "Base de contactos con 120 clientes de las cuatro cooperativas.")],
+        ),
+        (
+            "Comerciar entre las cooperativas de la red en lugar de tercerizar",
+            "medium",
+            ["galaxia:hector@demo.coop", "mecber:valeria@demo.coop"],
+            300,
+            [(70, "in_progress", "Mecber ya mecaniza las piezas de aluminio de Galaxia.")],
+        ),
+        (
+            "Comprar los insumos en forma conjunta",
+            "medium",
+            ["valeria@demo.coop"],
+            240,
+            [(45, "in_progress", "Primera compra conjunta de chapa: 12 % menos que por separado.")],
+        ),
+        (
+            "Usar y rotar la maquinaria en forma compartida",
+            "medium",
+            ["la-esperanza:la-esperanza.admin@demo.coop"],
+            360,
+            [],
+        ),
+        (
+            "Compartir el mantenimiento y la administración",
+            "medium",
+            ["sol@demo.coop"],
+            330,
+            [(80, "blocked", "Esperamos el acuerdo de las asambleas de cada cooperativa.")],
+        ),
+        ("Gestionar líneas de financiamiento conjuntas", "medium", ["hector@demo.coop"], 365, []),
+        (
+            "Organizar una logística de transporte propia",
+            "medium",
+            ["7-de-septiembre:7-de-septiembre.admin@demo.coop"],
+            420,
+            [],
+        ),
+        ("Integrar verticalmente la cadena productiva", "long", ["hector@demo.coop"], 900, []),
+        (
+            "Inversiones estratégicas: equipamiento, instalaciones propias, investigación y "
+            "desarrollo",
+            "long",
+            ["valeria@demo.coop", "galaxia:hector@demo.coop"],
+            1000,
+            [],
+        ),
+    ],
+}
+
+RCC_AGREEMENTS = {
+    "meeting": ("Primera reunión de la RCC", -420),
+    "facilitator": "jorge@demo.coop",
+    "secretary": "ana@demo.coop",
+    "commitments": [
+        ("Gestionar el espacio colectivamente y realizar plenarios con una periodicidad no "
+         "menor a dos meses", "short",
+         ["jorge@demo.coop", "ana@demo.coop"], 480,
+         [(58, "in_progress", "Segundo plenario realizado; fijamos plenarios cada dos meses."),
+          (300, None, "Van seis plenarios seguidos, con siete de las ocho organizaciones.")]),
+        ("Priorizar el trabajo dentro de la red, para reducir los tiempos muertos y dar trabajo "
+         "estable a todas", "medium",
+         ["coinpo:coinpo.admin@demo.coop", "la-nacional:rosa@demo.coop"], 365,
+         [(90, "in_progress", "Coinpo subcontrató a La Nacional para las aberturas de dos "
+           "galpones."),
+          (250, None, "Tres obras compartidas entre Surco, Tiluchis y 17 de Octubre.")]),
+        ("Fijar estándares y mecanismos para fortalecer las capacidades de gestión e "
+         "institucionales", "medium",
+         ["ana@demo.coop"], 240,
+         [(120, "blocked", "Falta acordar quién sostiene las capacitaciones."),
+          (245, "renegotiated", "Lo retomamos con el apoyo de Factorial.")]),
+        ("Diseñar herramientas para aumentar las ventas del colectivo", "short",
+         ["rosa@demo.coop", "janjetic:janjetic.admin@demo.coop"], 120,
+         [(60, "in_progress", "Presentamos la red en la mesa de trabajo multisectorial de "
+           "La Matanza."),
+          (110, "done", "Folleto común y una lista de precios compartida.")]),
+    ],
+}  # fmt: skip

@@ -12,7 +12,9 @@ from assembly.demo.data import (
     NETWORKS,
     ORGANISATIONS,
     PEOPLE,
+    RCC_AGREEMENTS,
     RCTPS_PROCESS,
+    RMNC_PLAN,
     generated_people,
 )
 from assembly.extensions import db
@@ -80,6 +82,8 @@ def load_demo() -> list[User]:
         if any(email == p[0] for p in PEOPLE):
             listed.append(user)
     _load_process(by_key["rctps"], RCTPS_PROCESS)
+    _load_plan(by_key, by_key["rmnc"], RMNC_PLAN)
+    _load_plan(by_key, by_key["rcc"], RCC_AGREEMENTS)
     db.session.commit()
     return listed
 
@@ -196,6 +200,97 @@ def _load_process(organisation: Organisation, spec: dict) -> None:
         )
     )
     db.session.flush()
+
+
+def _load_plan(by_key: dict, network: Organisation, spec: dict) -> None:
+    """A network's plan as commitments of a past plenary, with their follow-up so far, dated
+    back from today; made once (found by the plenary's title afterwards)."""
+    from datetime import time, timedelta
+
+    from assembly.commitments import service as commitments
+    from assembly.commitments.models import CommitmentEvent, CommitmentEventKind, TimeFrame
+    from assembly.commitments.models import CommitmentStatus as Status
+    from assembly.meetings import service as meetings
+    from assembly.meetings.models import Meeting, MeetingKind, MeetingStatus
+
+    title, days_ago = spec["meeting"]
+    found = db.session.scalar(
+        select(Meeting.id).where(Meeting.organisation_id == network.id, Meeting.title == title)
+    )
+    if found is not None:
+        return
+    held_on = commitments.today() + timedelta(days=days_ago)
+    facilitator = find_user_by_email(spec["facilitator"])
+    secretary = find_user_by_email(spec["secretary"])
+    meeting = meetings.create_meeting(
+        network,
+        title=title,
+        kind=MeetingKind.PLENARY,
+        starts_at=meetings.from_local(held_on, time(18, 0)),
+        planned_end_at=meetings.from_local(held_on, time(20, 30)),
+        place="Sede de la red",
+        facilitator_id=facilitator.id,
+        secretary_id=secretary.id,
+        created_by=facilitator,
+    )
+    meeting.status = MeetingStatus.CLOSED
+    meeting.convened_at = meeting.starts_at - timedelta(days=15)
+    meeting.started_at = meeting.starts_at
+    meeting.ended_at = meeting.planned_end_at
+
+    def owner(key: str) -> commitments.OwnerChoice:
+        org_key, _, email = key.rpartition(":")
+        user = find_user_by_email(email)
+        return commitments.OwnerChoice(user.id, by_key[org_key].id if org_key else None)
+
+    for what, frame, owner_keys, due_in, follow_up in spec["commitments"]:
+        commitment = commitments.create_commitment(
+            network,
+            what=what,
+            owners=[owner(k) for k in owner_keys],
+            due_on=held_on + timedelta(days=due_in),
+            time_frame=TimeFrame(frame),
+            made_by=secretary,
+            source=("meeting", meeting.id),
+            confirm_past=True,
+        )
+        made_at = meeting.started_at + timedelta(hours=2)
+        commitment.created_at = commitment.updated_at = made_at
+        for event in commitment_events(commitment):
+            event.at = made_at
+        # The follow-up happened in the past: written as history rows with their dates (the
+        # service's rules are about changes made now, e.g. a new due date may not be past).
+        for day, status, note in follow_up:
+            at = meeting.started_at + timedelta(days=day, hours=1)
+            actor = find_user_by_email(owner_keys[0].rpartition(":")[2])
+            common = {"commitment_id": commitment.id, "actor_id": actor.id, "at": at}
+            commitment.updated_at = at
+            if status is None:
+                db.session.add(CommitmentEvent(kind=CommitmentEventKind.NOTE, note=note, **common))
+                continue
+            status = Status(status)
+            old = commitment.status.value
+            db.session.add(CommitmentEvent(kind=CommitmentEventKind.STATUS, field="status",
+                old_value=old, new_value=status.value, note=note, **common))  # fmt: skip
+            commitment.status = status
+            commitment.closed_at = at if status in commitments.CLOSED else None
+            if status == Status.RENEGOTIATED:
+                new_due, old_due = at.date() + timedelta(days=180), str(commitment.due_on)
+                db.session.add(CommitmentEvent(kind=CommitmentEventKind.DUE, field="due_on",
+                    old_value=old_due, new_value=str(new_due), **common))  # fmt: skip
+                commitment.due_on = new_due
+    db.session.flush()
+
+
+def commitment_events(commitment) -> list:
+    from assembly.commitments.models import CommitmentEvent
+
+    db.session.flush()
+    return list(
+        db.session.scalars(
+            select(CommitmentEvent).where(CommitmentEvent.commitment_id == commitment.id)
+        )
+    )
 
 
 def print_accounts(users: list[User]) -> None:

@@ -22,7 +22,7 @@ import threading
 import time
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from assembly.core import signals
@@ -102,6 +102,23 @@ def send_committed() -> None:
             broadcaster.mark_board(meeting_id, changed)
         except Exception:
             log.exception("Scheduling the board of meeting %s failed", meeting_id)
+
+
+@signals.commitment_changed.connect
+def _commitment_changed(commitment, **_extra) -> None:
+    """Every live meeting of the commitment's organisation shows its commitments: each gets
+    a new version, sent once this transaction commits (as any room change)."""
+    from assembly.meetings.models import Meeting, MeetingStatus
+    from assembly.meetings.service import announce_change
+
+    live = db.session.scalars(
+        select(Meeting).where(
+            Meeting.organisation_id == commitment.organisation_id,
+            Meeting.status == MeetingStatus.LIVE,
+        )
+    )
+    for meeting in live:
+        announce_change(meeting, roster=False)
 
 
 @signals.ballots_counted.connect

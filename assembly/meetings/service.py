@@ -408,6 +408,9 @@ def create_meeting(
     db.session.flush()
     if items:
         _add_tree(meeting, items)
+    from assembly.commitments.review import ensure_review_item  # commitments build on meetings
+
+    ensure_review_item(meeting)
     return meeting
 
 
@@ -451,6 +454,9 @@ def update_meeting(
     meeting.speaker_policy = speaker_policy
     meeting.speaking_limit_seconds = speaking_limit_seconds
     announce_change(meeting)
+    from assembly.commitments.review import ensure_review_item  # e.g. no longer a workshop
+
+    ensure_review_item(meeting)
 
 
 def delete_meeting(meeting: Meeting) -> None:
@@ -755,6 +761,10 @@ def update_item(
     title = title.strip()
     _check_item_values(title, planned_minutes, description)
     _check_person(meeting.organisation, presenter_id, delegates_too=True)
+    if item.kind == AgendaItemKind.COMMITMENTS_REVIEW and kind != item.kind:
+        from assembly.commitments.review import check_removable
+
+        check_removable(meeting, {item.id})
     if parent_id != item.parent_id and item.state == AgendaItemState.ACCEPTED:
         if parent_id == item.id:
             raise InvalidParent()
@@ -777,6 +787,9 @@ def delete_item(item: AgendaItem) -> None:
     """Remove an item and its sub-items; the rest close ranks."""
     meeting = item.meeting
     _require_open_agenda(meeting)
+    from assembly.commitments.review import check_removable
+
+    check_removable(meeting, {item.id} | {c.id for c in _all_children(item)})
     meeting_id, parent_id, accepted = item.meeting_id, item.parent_id, item.state
     if meeting.current_item_id is not None:
         doomed = {item.id} | {c.id for c in _all_children(item)}
@@ -1009,7 +1022,11 @@ def _add_tree(meeting: Meeting, items: list[dict]) -> int:
         db.session.add(item)
         return item
 
+    # One commitments review per meeting: a template's or a copied agenda's joins none.
+    reviewing = _has_review_item(meeting)
     for spec in items:
+        if reviewing and _clean_kind(spec.get("kind")) == AgendaItemKind.COMMITMENTS_REVIEW:
+            continue
         parent = make(spec, None, position)
         db.session.flush()
         position += 1
@@ -1021,6 +1038,21 @@ def _add_tree(meeting: Meeting, items: list[dict]) -> int:
     db.session.flush()
     announce_change(meeting)
     return added
+
+
+def _has_review_item(meeting: Meeting) -> bool:
+    return (
+        db.session.scalar(
+            select(AgendaItem.id)
+            .where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.kind == AgendaItemKind.COMMITMENTS_REVIEW,
+                AgendaItem.state == AgendaItemState.ACCEPTED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _tree_as_specs(meeting: Meeting, *, with_presenters: bool) -> list[dict]:

@@ -357,7 +357,22 @@ def _agenda_proposals(meeting: Meeting, plan) -> dict:
     """The proposals scheduled on the meeting: under their agenda item, or on their own."""
     shown = [entry.id for item, children in plan.tree for entry in (item, *children)]
     by_item, unplaced = proposals_service.on_agenda(meeting, shown)
-    return {"agenda_proposals": defaultdict(list, by_item), "other_proposals": unplaced}
+    return {
+        "agenda_proposals": defaultdict(list, by_item),
+        "other_proposals": unplaced,
+        **_commitments_review(meeting),
+    }
+
+
+def _commitments_review(meeting: Meeting) -> dict:
+    """The review item's list: what it will go through, or what it went through."""
+    from assembly.commitments.review import review_item, review_lines
+
+    item = review_item(meeting)
+    return {
+        "review_item_id": item.id if item else None,
+        "review_lines": review_lines(meeting) if item else [],
+    }
 
 
 # --- agenda items ----------------------------------------------------------------------------

@@ -87,6 +87,9 @@ def end_meeting(meeting: Meeting) -> None:
         speaking.status, speaking.ended_at = FloorStatus.DONE, now
     for request in waiting_requests(meeting):
         request.status = FloorStatus.WITHDRAWN
+    from assembly.commitments.review import carry_forward  # commitments build on meetings
+
+    carry_forward(meeting, now)
     meeting.status = MeetingStatus.CLOSED
     meeting.ended_at = now
     announce_change(meeting)
@@ -645,13 +648,77 @@ def room_state(meeting: Meeting) -> dict:
         },
         "attendance": quorum(meeting),
         "polls": _polls(meeting),
+        "commitments": _commitments(meeting),
+        "commitments_review": _commitments_review(meeting),
     }
+
+
+def _commitments_review(meeting: Meeting) -> dict | None:
+    from assembly.commitments.review import review_state
+
+    return review_state(meeting)
 
 
 def _polls(meeting: Meeting) -> list[dict]:
     from assembly.voting.service import meeting_polls, poll_state
 
     return [poll_state(poll) for poll in meeting_polls(meeting.id)]
+
+
+def _commitments(meeting: Meeting) -> list[dict]:
+    """The commitments made in this meeting, in the order they were recorded."""
+    from sqlalchemy.orm import selectinload
+
+    from assembly.commitments.models import Commitment, CommitmentOwner
+    from assembly.core.text import render_markdown
+    from assembly.voting.models import Decision, Poll
+
+    commitments = list(
+        db.session.scalars(
+            select(Commitment)
+            .where(Commitment.meeting_id == meeting.id)
+            .options(
+                selectinload(Commitment.owners).selectinload(CommitmentOwner.user),
+                selectinload(Commitment.owners).selectinload(CommitmentOwner.owner_organisation),
+            )
+            .order_by(Commitment.id)
+        )
+    )
+    titles = {item.id: item.title for item in agenda(meeting)}
+
+    def source(c: Commitment) -> str | None:
+        if c.decision_id is not None:
+            decision = db.session.get(Decision, c.decision_id)
+            return decision.title if decision else None
+        if c.poll_id is not None:
+            poll = db.session.get(Poll, c.poll_id)
+            return poll.title if poll else None
+        if c.agenda_item_id is not None:
+            if c.agenda_item_id not in titles:
+                item = db.session.get(AgendaItem, c.agenda_item_id)
+                titles[c.agenda_item_id] = item.title if item else None
+            return titles[c.agenda_item_id]
+        return None
+
+    return [
+        {
+            "id": c.id,
+            "what": str(render_markdown(c.what)),
+            "owners": [
+                {
+                    "user_id": o.user_id,
+                    "name": o.user.display_name,
+                    "organisation": o.owner_organisation.name if o.owner_organisation else None,
+                }
+                for o in c.owners
+            ],
+            "due_on": c.due_on.isoformat() if c.due_on else None,
+            "status": c.status.value,
+            "time_frame": c.time_frame.value,
+            "source": source(c),
+        }
+        for c in commitments
+    ]
 
 
 def personal_state(meeting: Meeting, user: User) -> dict:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from assembly.commitments.service import owner_options
 from assembly.extensions import db
 from assembly.meetings.models import Meeting
 from assembly.organisations.service import organisation_by_slug
@@ -33,12 +34,15 @@ def meeting_in(slug: str, meeting_id: int) -> Meeting | None:
 def room(slug: str, meeting_id: int):
     meeting = meeting_in(slug, meeting_id)
     authorise_meeting(current_user, Action.VIEW_MEETINGS, meeting)
+    can_record = can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting)
     return render_template(
         "room/room.html",
         meeting=meeting,
         organisation=meeting.organisation,
         can_run=can_in_meeting(current_user, Action.RUN_MEETINGS, meeting),
-        can_record=can_in_meeting(current_user, Action.RECORD_ATTENDANCE, meeting),
+        can_record=can_record,
+        # Who may answer for a commitment recorded here (the same rule as recording them).
+        commitment_owners=owner_options(meeting.organisation) if can_record else [],
         can_group=can_in_meeting(current_user, Action.GROUP_CARDS, meeting),
         # Only what can be done is offered: a network's meetings have no proxies.
         proxies=not service.by_organisations(meeting),

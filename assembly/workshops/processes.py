@@ -633,8 +633,8 @@ def overview(process: Process) -> list[SessionView]:
     by_item: dict[int, QuestionView] = {}
     by_meeting = {s.meeting.id: s for s in sessions}
     # Sub-items come after their parents in the agenda; questions are shown in agenda order.
-    plans = {m: [i.id for i in meetings_agenda(by_meeting[m].meeting)] for m in meeting_ids}
-    order = {item_id: n for ids in plans.values() for n, item_id in enumerate(ids)}
+    plans = proposals.agenda_items([by_meeting[m].meeting for m in meeting_ids])
+    order = {item.id: n for agenda in plans.values() for n, item in enumerate(agenda)}
     for item in sorted(items, key=lambda i: (order.get(i.id, 10**6), i.id)):
         view = QuestionView(item, polls=topic_polls(item))
         by_item[item.id] = view
@@ -652,12 +652,6 @@ def overview(process: Process) -> list[SessionView]:
                 )
             )
     return sessions
-
-
-def meetings_agenda(meeting: Meeting) -> list[AgendaItem]:
-    from assembly.room.service import agenda
-
-    return agenda(meeting)
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]#|<>"})
