@@ -124,6 +124,34 @@ def test_nobody_is_reminded_of_a_closed_commitment_or_after_leaving(app, coop):
     assert _notices(app) == []
 
 
+def test_two_processes_reminding_at_once_remind_nobody_twice(app, coop, database_url):
+    """Cron and a server may run at the same moment: the unique index keeps one notice."""
+    import threading
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: nothing runs at once there")
+    org, people = coop
+    owners = [people["member"].id, people["admin"].id]
+    for n in range(15):
+        _make(app, org, owners, due_in=n % 9 - 1, what=f"Compromiso {n}")
+    barrier = threading.Barrier(2)
+    counts = []
+
+    def run():
+        with app.app_context():
+            barrier.wait()
+            counts.append(len(send_reminders(utcnow())))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(counts) == 30
+    assert len(_notices(app)) == 30
+
+
 def test_the_notice_reads_in_the_readers_language_and_opens_the_commitment(app, coop):
     org, people = coop
     member, admin = people["member"], people["admin"]
