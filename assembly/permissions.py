@@ -262,12 +262,41 @@ def authorise_writer(user, written_by_id: int | None) -> None:
 # --- commitments -------------------------------------------------------------------------------
 
 
+def answers_through_member(user, commitment) -> bool:
+    """A person named for a member organisation answers for the network's commitment (and may
+    read and update it, and nothing else of the network) while they belong to that organisation
+    and it to the network, whether or not they are its delegate."""
+    user_id = getattr(user, "id", None)
+    if user_id is None or not getattr(user, "is_authenticated", False):
+        return False
+    for owner in commitment.owners:
+        if owner.user_id != user_id or owner.owner_organisation_id is None:
+            continue
+        in_network = db.session.scalar(
+            select(NetworkMembership.id).where(
+                NetworkMembership.network_id == commitment.organisation_id,
+                NetworkMembership.member_id == owner.owner_organisation_id,
+                NetworkMembership.left_at.is_(None),
+            )
+        )
+        if in_network is not None and active_membership(user_id, owner.owner_organisation_id):
+            return True
+    return False
+
+
+def may_read_commitment(user, commitment) -> bool:
+    return standing(user, commitment.organisation) is not None or answers_through_member(
+        user, commitment
+    )
+
+
 def can_update_commitment(user, commitment) -> bool:
     """Status changes and progress notes: those who manage commitments, and the owners of this
-    one (while they still have standing in its organisation)."""
+    one (while they still have standing in its organisation, or answer for it through a member
+    organisation of the network)."""
     organisation = commitment.organisation
     if standing(user, organisation) is None:
-        return False
+        return answers_through_member(user, commitment)
     if can(user, Action.MANAGE_COMMITMENTS, organisation):
         return True
     return any(owner.user_id == user.id for owner in commitment.owners)
@@ -275,7 +304,7 @@ def can_update_commitment(user, commitment) -> bool:
 
 def authorise_commitment(user, commitment, *, update: bool = False) -> None:
     """NotFound for none or for outsiders; Forbidden for an update without the right."""
-    if commitment is None or standing(user, commitment.organisation) is None:
+    if commitment is None or not may_read_commitment(user, commitment):
         raise NotFound()
     if update and not can_update_commitment(user, commitment):
         raise Forbidden()

@@ -593,3 +593,83 @@ def test_csv_export_parses_back_and_neutralises_formulas(app, client, coop):
     assert done[4] in ("Long term", "Largo plazo")
     assert done[5] in ("Done", "Hecho")
     assert all(cell[:1] not in "=+-@" or cell == "" for row in rows for cell in row)
+
+
+def test_a_person_named_for_a_member_organisation_sees_and_updates_only_that(
+    app, client, make_user, make_org
+):
+    """Not a delegate, so no standing in the network: still they read and update the network's
+    commitment they answer for (page, Mis compromisos, reminders, calendar), and nothing else of
+    the network; once their organisation leaves the network, or they leave it, it is not theirs."""
+    from datetime import datetime, time
+
+    from assembly.commitments.feed import open_commitments
+    from assembly.commitments.reminders import send_reminders
+    from assembly.meetings.models import Notification
+    from assembly.organisations.models import Membership, NetworkMembership
+
+    worker = make_user()
+    member_coop = make_org("Cooperativa Metalúrgica", members={worker: "member"})
+    admin = make_user()
+    network = make_org("Red metalúrgica", kind="network", members={admin: "admin"})
+    with app.app_context():
+        add_to_network(
+            db.session.get(Organisation, network.id), db.session.get(Organisation, member_coop.id)
+        )
+        organisation = db.session.get(Organisation, network.id)
+        theirs = service.create_commitment(
+            organisation,
+            what="Comprar la chapa en conjunto",
+            owners=[service.OwnerChoice(worker.id, member_coop.id)],
+            due_on=today() + timedelta(days=3),
+            time_frame=TimeFrame.SHORT,
+            made_by=None,
+        )
+        other = service.create_commitment(
+            organisation,
+            what="Rotar la plegadora",
+            owners=[service.OwnerChoice(admin.id)],
+            due_on=today() + timedelta(days=3),
+            time_frame=TimeFrame.SHORT,
+            made_by=None,
+        )
+        db.session.commit()
+        theirs_id, other_id = theirs.id, other.id
+    page = f"/o/{network.slug}/commitments/{theirs_id}"
+    client.login(worker.email)
+    assert client.get(page).status_code == 200
+    assert "Comprar la chapa en conjunto" in client.get("/commitments/mine").get_data(as_text=True)
+    # Nothing else of the network.
+    assert client.get(f"/o/{network.slug}/commitments/{other_id}").status_code == 404
+    assert client.get(f"/o/{network.slug}/commitments").status_code == 404
+    assert client.get(f"/o/{network.slug}/").status_code == 404
+    # Marked done in two taps, and reopened.
+    assert client.post_form(f"{page}/update", {"status": "in_progress"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Commitment, theirs_id).status == CommitmentStatus.IN_PROGRESS
+        assert [c.id for c in open_commitments(db.session.get(User, worker.id))] == [theirs_id]
+        send_reminders(datetime.combine(today(), time(12)))
+        db.session.commit()
+        reminded = db.session.scalars(select(Notification.user_id)).all()
+        assert sorted(reminded) == sorted([worker.id, admin.id])
+        # Their organisation leaves the network: the commitment is no longer theirs to reach.
+        link = db.session.scalar(
+            select(NetworkMembership).where(NetworkMembership.member_id == member_coop.id)
+        )
+        link.left_at = service.utcnow()
+        db.session.commit()
+    assert client.get(page).status_code == 404
+    assert client.post_form(f"{page}/update", {"status": "done"}).status_code == 404
+    assert "Comprar la chapa" not in client.get("/commitments/mine").get_data(as_text=True)
+    with app.app_context():
+        assert open_commitments(db.session.get(User, worker.id)) == []
+        assert db.session.get(Commitment, theirs_id).status == CommitmentStatus.IN_PROGRESS
+        # Back in the network, but the person has left the organisation: not theirs either.
+        link = db.session.scalar(
+            select(NetworkMembership).where(NetworkMembership.member_id == member_coop.id)
+        )
+        link.left_at = None
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == worker.id))
+        membership.left_at = service.utcnow()
+        db.session.commit()
+    assert client.get(page).status_code == 404

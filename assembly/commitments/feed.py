@@ -20,7 +20,7 @@ from assembly.accounts.models import User
 from assembly.commitments.forms import STATUS_LABELS
 from assembly.commitments.models import CalendarFeed, Commitment, CommitmentOwner
 from assembly.commitments.reminders import plain_text
-from assembly.commitments.service import CLOSED
+from assembly.commitments.service import CLOSED, answered_in
 from assembly.core.i18n import normalise
 from assembly.core.urls import absolute_url
 from assembly.extensions import db
@@ -91,7 +91,7 @@ def open_commitments(user: User) -> list[Commitment]:
         db.session.scalars(
             select(Commitment)
             .where(
-                Commitment.organisation_id.in_(organisation_ids),
+                answered_in(user.id, organisation_ids),
                 Commitment.owners.any(CommitmentOwner.user_id == user.id),
                 Commitment.status.not_in(CLOSED),
                 Commitment.due_on.is_not(None),

@@ -32,7 +32,7 @@ from assembly.commitments.models import (
     CommitmentStatus,
     TimeFrame,
 )
-from assembly.commitments.service import CLOSED, today
+from assembly.commitments.service import CLOSED, answered_in, today
 from assembly.extensions import db
 from assembly.meetings.service import to_local
 from assembly.organisations.models import Membership, Organisation
@@ -330,7 +330,7 @@ def person_tally(user: User, organisation_ids: list[int], on: date | None = None
     if not organisation_ids:
         return Tally()
     facts = _facts(
-        Commitment.organisation_id.in_(organisation_ids),
+        answered_in(user.id, organisation_ids),
         Commitment.owners.any(CommitmentOwner.user_id == user.id),
     )
     return tally(facts, on or today())

@@ -29,7 +29,7 @@ from assembly.core.text import render_markdown
 from assembly.core.urls import absolute_url
 from assembly.extensions import db
 from assembly.meetings.models import Notification
-from assembly.permissions import standing
+from assembly.permissions import may_read_commitment
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def due_reminders(now: datetime) -> list[Notification]:
             if _reminded(commitment.id, user_id, kind, commitment.due_on):
                 continue
             user = db.session.get(User, user_id)
-            if not user.active or standing(user, commitment.organisation) is None:
+            if not user.active or not may_read_commitment(user, commitment):
                 continue  # a closed account, or someone who left: not theirs any more
             notice = Notification(
                 user_id=user_id,

@@ -241,12 +241,36 @@ def is_owner(user, commitment: Commitment) -> bool:
     return user_id is not None and any(o.user_id == user_id for o in commitment.owners)
 
 
+def answered_in(user_id: int, organisation_ids: list[int]):
+    """SQL condition: a commitment of one of these organisations, or a network's that the person
+    answers for through one of them while it is still a member of the network (see
+    `permissions.answers_through_member`)."""
+    still_in_network = (
+        select(NetworkMembership.id)
+        .where(
+            NetworkMembership.network_id == Commitment.organisation_id,
+            NetworkMembership.member_id == CommitmentOwner.owner_organisation_id,
+            NetworkMembership.left_at.is_(None),
+        )
+        .exists()
+    )
+    return or_(
+        Commitment.organisation_id.in_(organisation_ids),
+        Commitment.owners.any(
+            (CommitmentOwner.user_id == user_id)
+            & CommitmentOwner.owner_organisation_id.in_(organisation_ids)
+            & still_in_network
+        ),
+    )
+
+
 def mine(user: User, organisation_ids: list[int], *, status=None, organisation_id=None):
-    """Commitments assigned to or made by the person, in organisations they still belong to."""
+    """Commitments assigned to or made by the person, in organisations they still belong to
+    (and networks' they answer for through one of them)."""
     if not organisation_ids:
         return []
     query = select(Commitment).where(
-        Commitment.organisation_id.in_(organisation_ids),
+        answered_in(user.id, organisation_ids),
         or_(
             Commitment.made_by_id == user.id,
             Commitment.owners.any(CommitmentOwner.user_id == user.id),
