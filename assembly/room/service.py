@@ -650,7 +650,7 @@ def room_state(meeting: Meeting) -> dict:
         },
         "attendance": quorum(meeting),
         "polls": _polls(meeting),
-        "commitments": _commitments(meeting),
+        "commitments": _commitments(meeting, items),
         "commitments_review": _commitments_review(meeting),
     }
 
@@ -667,7 +667,7 @@ def _polls(meeting: Meeting) -> list[dict]:
     return [poll_state(poll) for poll in meeting_polls(meeting.id)]
 
 
-def _commitments(meeting: Meeting) -> list[dict]:
+def _commitments(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
     """The commitments made in this meeting, in the order they were recorded."""
     from sqlalchemy.orm import selectinload
 
@@ -686,7 +686,7 @@ def _commitments(meeting: Meeting) -> list[dict]:
             .order_by(Commitment.id)
         )
     )
-    titles = {item.id: item.title for item in agenda(meeting)}
+    titles = {item.id: item.title for item in items}
 
     def source(c: Commitment) -> str | None:
         if c.decision_id is not None:
