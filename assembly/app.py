@@ -259,6 +259,12 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(commitments_bp)
 
+    from assembly.search.service import listen
+    from assembly.search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)
+    listen()  # the search index follows every commit
+
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
