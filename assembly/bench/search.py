@@ -163,6 +163,7 @@ def _database_mb(database_url: str, workdir: str) -> float:
     from assembly.extensions import db
 
     if database_url.startswith("sqlite"):
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # the file, not its log
         path = os.path.join(workdir, "bench.sqlite3")
         size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
         return round(size / 2**20, 1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import delete, event, insert, inspect, select, text
+from sqlalchemy import DateTime, delete, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from assembly.commitments.models import Commitment
@@ -324,24 +324,18 @@ def readable_organisations(user) -> list[Organisation]:
     delegate in (as assembly/permissions.py decides)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    ids = set(
-        db.session.scalars(
-            select(Membership.organisation_id).where(
-                Membership.user_id == user.id, Membership.left_at.is_(None)
-            )
-        )
+    theirs = select(Membership.organisation_id).where(
+        Membership.user_id == user.id, Membership.left_at.is_(None)
     )
-    ids |= set(
-        db.session.scalars(
-            select(NetworkMembership.network_id)
-            .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
-            .where(Delegate.user_id == user.id, Delegate.ended_at.is_(None))
-        )
+    delegated = (
+        select(NetworkMembership.network_id)
+        .join(Delegate, Delegate.network_membership_id == NetworkMembership.id)
+        .where(Delegate.user_id == user.id, Delegate.ended_at.is_(None))
     )
-    if not ids:
-        return []
     candidates = db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)
+        select(Organisation)
+        .where(Organisation.id.in_(theirs) | Organisation.id.in_(delegated))
+        .order_by(Organisation.name)
     )
     return [o for o in candidates if standing(user, o) is not None]
 
@@ -437,16 +431,9 @@ def search(
     else:
         total, ranked = _sqlite(query, tokens, kind, since, until, limit, offset)
     by_id = {o.id: o for o in readable}
-    documents = {
-        d.id: d
-        for d in db.session.scalars(
-            select(SearchDocument).where(SearchDocument.id.in_(ranked or [0]))
-        )
-    }
     hits = []
-    for document_id in ranked:
-        d = documents.get(document_id)
-        if d is None or d.organisation_id not in by_id:  # never shown whatever the engine said
+    for d in ranked:
+        if d.organisation_id not in by_id:  # never shown whatever the engine said
             continue
         hits.append(
             Hit(
@@ -475,13 +462,16 @@ def _date_filters(since, until, params) -> str:
     return sql
 
 
+_COLUMNS = "d.id, d.kind, d.source_id, d.organisation_id, d.meeting_id, d.title, d.body, "
+_COLUMNS += "d.happened_at, d.status"
+
+
 def _sqlite(query, tokens, kind, since, until, limit, offset):
     scope = "scope : (" + " OR ".join(f'"{t}"' for t in tokens) + ")"
     if kind:
         scope += f' AND scope : "k{kind}"'
     params = {"match": f"{scope} AND {words.fts5_match(query)}", "limit": limit, "offset": offset}
     dates = _date_filters(since, until, params)
-    # Title matches weigh four times body ones; the scope column does not count at all.
     if dates:
         source = (
             f"FROM {FTS_TABLE} JOIN search_document d ON d.id = {FTS_TABLE}.rowid "
@@ -489,23 +479,10 @@ def _sqlite(query, tokens, kind, since, until, limit, offset):
         )
     else:
         source = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
-    # bm25 cannot sit beside a window function: the count is taken over the ranked rows.
-    sql = (
-        "SELECT id, count(*) OVER () FROM ("
-        f"SELECT {FTS_TABLE}.rowid AS id, bm25({FTS_TABLE}, 0.0, 4.0, 1.0) AS score {source}"
-        ") ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
-    )
-    return _ranked(sql, f"SELECT count(*) {source}", params)
-
-
-def _ranked(sql: str, count_sql: str, params: dict) -> tuple[int, list[int]]:
-    """The page of ids, and how many match in all (counted with the ranking, in one go)."""
-    rows = db.session.execute(text(sql), params).all()
-    if rows:
-        return rows[0][1], [row[0] for row in rows]
-    if params["offset"] == 0:
-        return 0, []
-    return db.session.execute(text(count_sql), params).scalar_one(), []
+    # Title matches weigh four times body ones; the scope column does not count at all. bm25
+    # cannot sit beside a window function, so the count is taken over the ranked rows.
+    ranked = f"SELECT {FTS_TABLE}.rowid AS id, bm25({FTS_TABLE}, 0.0, 4.0, 1.0) AS score {source}"
+    return _page(ranked, "score", f"SELECT count(*) {source}", params)
 
 
 def _postgres(query, tokens, kind, since, until, limit, offset):
@@ -519,9 +496,22 @@ def _postgres(query, tokens, kind, since, until, limit, offset):
         f"WHERE d.terms @@ (q && to_tsquery('simple', :scope)){dates}"
     )
     # Weights D, C, B, A: body 0.1, title 1.0; B (the scope tokens) is never in `q`.
+    ranked = f"SELECT d.id, -ts_rank('{{0.1, 0.2, 0.0, 1.0}}', d.terms, q) AS score {source}"
+    return _page(ranked, "score", f"SELECT count(*) {source}", params)
+
+
+def _page(ranked: str, score: str, count_sql: str, params: dict):
+    """The page of index rows, best first, and how many match in all: one round trip (the
+    count is taken with the ranking; only the page's rows are read)."""
     sql = (
-        f"SELECT d.id, count(*) OVER () {source} "
-        "ORDER BY ts_rank('{0.1, 0.2, 0.0, 1.0}', d.terms, q) DESC, d.id DESC "
-        "LIMIT :limit OFFSET :offset"
+        f"SELECT {_COLUMNS}, r.total FROM ("
+        f"SELECT id, {score}, count(*) OVER () AS total FROM ({ranked}) matched "
+        f"ORDER BY {score}, id DESC LIMIT :limit OFFSET :offset"
+        f") r JOIN search_document d ON d.id = r.id ORDER BY r.{score}, r.id DESC"
     )
-    return _ranked(sql, f"SELECT count(*) {source}", params)
+    rows = db.session.execute(text(sql).columns(happened_at=DateTime), params).all()
+    if rows:
+        return rows[0].total, rows
+    if params["offset"] == 0:
+        return 0, []
+    return db.session.execute(text(count_sql), params).scalar_one(), []
