@@ -365,6 +365,48 @@ def test_edits_and_deletes_keep_the_index_in_step(app, coop, make_meeting):
         )
 
 
+def test_a_draft_meeting_deleted_by_the_service_leaves_nothing_behind(app, coop, make_meeting):
+    from assembly.meetings.service import delete_meeting
+
+    org, people = coop
+    ref = make_meeting(org, status="draft", title="Borrador sobre cocina", items=["Cocina"])
+    assert _search(app, people["admin"], "cocina")["total"] == 2
+    with app.app_context():
+        delete_meeting(db.session.get(Meeting, ref.id))
+        db.session.commit()
+    assert _search(app, people["admin"], "cocina") == _search(app, people["admin"], "nada")
+    assert _search(app, people["admin"], "cocina")["total"] == 0
+
+
+def test_a_draft_proposals_readers_follow_its_authors(app, coop, client):
+    from assembly.proposals.service import update_proposal
+
+    org, people = coop
+    with app.app_context():
+        proposal = _proposal(
+            org, "Galpón nuevo", "Comprar", status=ProposalStatus.DRAFT, by=people["member"]
+        )
+        db.session.add(proposal)
+        db.session.flush()
+        for person in (people["member"], people["secretary"]):
+            db.session.add(ProposalAuthor(proposal_id=proposal.id, user_id=person.id))
+        db.session.commit()
+        proposal_id = proposal.id
+    assert _search(app, people["secretary"], "galpon")["total"] == 1
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        update_proposal(
+            proposal,
+            db.session.get(User, people["member"].id),
+            title=proposal.title,
+            body=proposal.body,
+            co_author_ids=[],
+        )
+        db.session.commit()
+    assert _search(app, people["secretary"], "galpon")["total"] == 0
+    assert _search(app, people["member"], "galpon")["total"] == 1
+
+
 def test_a_removed_topic_and_a_rolled_back_change_leave_no_trace(app, coop, make_meeting):
     org, people = coop
     ref = make_meeting(org, items=["Taller"])

@@ -45,7 +45,8 @@ _WATCHED = {
     Meeting: ("title", "place", "starts_at", "status", "organisation_id"),
     AgendaItem: ("title", "description", "meeting_id"),
     Topic: ("title", "main_points", "removed_at", "meeting_id"),
-    Proposal: ("title", "body", "status", "organisation_id"),
+    # A proposal is touched (updated_at) when its authors change: a draft's readers.
+    Proposal: ("title", "body", "status", "organisation_id", "updated_at"),
     Decision: ("title", "text", "decided_at", "organisation_id"),
     Commitment: ("what", "status", "organisation_id"),
 }
