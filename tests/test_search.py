@@ -261,6 +261,11 @@ def test_a_search_only_returns_counts_and_snippets_what_the_reader_may_read(app,
     assert _search(app, ana, "secreto")["total"] == 0
     # Naming the other organisation finds nothing rather than its records.
     assert _search(app, ana, "presupuesto", organisation=second)["total"] == 0
+    # A text that spells the index's own tokens for who may read it gains no readers.
+    [posing] = _add(app, _decision(second, f"xqo{first.id} o{first.id} Retiros", "xqkdecision"))
+    assert _search(app, ana, "retiros")["total"] == 0
+    assert _search(app, ana, f"xqo{first.id} xq*")["total"] == 0
+    assert _search(app, bruno, f"retiros xqo{first.id}")["hits"] == [("decision", posing)]
 
 
 def test_an_outsider_and_someone_who_left_find_nothing(app, two_coops, make_user):

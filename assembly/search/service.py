@@ -32,11 +32,13 @@ from assembly.permissions import Action, can, standing
 from assembly.proposals.models import Proposal, ProposalAuthor, ProposalStatus
 from assembly.search import terms as words
 from assembly.search.models import FTS_TABLE, SearchDocument
+from assembly.search.terms import RESERVED as R
 from assembly.voting.models import Decision
 from assembly.workshops.models import Topic
 
 KINDS = ("meeting", "item", "topic", "proposal", "decision", "commitment")
 PAGE = 20
+SHORTLIST = 300  # PostgreSQL ranks at most this many matches (see _postgres)
 TITLE_MAX = 300
 
 # The fields of each source that the index holds: a change elsewhere (a meeting's live state, a
@@ -65,7 +67,7 @@ _KIND_OF = {
 
 def _meeting_scope(meeting: Meeting) -> str:
     org = meeting.organisation_id
-    return f"o{org}p" if meeting.status == MeetingStatus.DRAFT else f"o{org}"
+    return f"{R}o{org}p" if meeting.status == MeetingStatus.DRAFT else f"{R}o{org}"
 
 
 def _row(kind, source_id, organisation_id, title, body, at, scope, status="", meeting_id=None):
@@ -79,7 +81,7 @@ def _row(kind, source_id, organisation_id, title, body, at, scope, status="", me
         "body": body or "",
         "happened_at": at,
         "status": str(status or ""),
-        "scope": f"{scope} k{kind}",
+        "scope": f"{scope} {R}k{kind}",
         "title_terms": words.index_terms(title),
         "body_terms": words.index_terms(body or ""),
     }
@@ -142,9 +144,9 @@ def _proposal_row(proposal: Proposal) -> dict:
         authors = db.session.scalars(
             select(ProposalAuthor.user_id).where(ProposalAuthor.proposal_id == proposal.id)
         )
-        scope = " ".join([f"o{org}d", *(f"o{org}a{user_id}" for user_id in authors)])
+        scope = " ".join([f"{R}o{org}d", *(f"{R}o{org}a{user_id}" for user_id in authors)])
     else:
-        scope = f"o{org}"
+        scope = f"{R}o{org}"
     return _row(
         "proposal",
         proposal.id,
@@ -160,7 +162,13 @@ def _proposal_row(proposal: Proposal) -> dict:
 def _decision_row(decision: Decision) -> dict:
     org = decision.organisation_id
     return _row(
-        "decision", decision.id, org, decision.title, decision.text, decision.decided_at, f"o{org}"
+        "decision",
+        decision.id,
+        org,
+        decision.title,
+        decision.text,
+        decision.decided_at,
+        f"{R}o{org}",
     )
 
 
@@ -173,7 +181,7 @@ def _commitment_row(commitment: Commitment) -> dict:
         commitment.what,
         commitment.what if len(commitment.what or "") > TITLE_MAX else "",
         commitment.created_at,
-        f"o{org}",
+        f"{R}o{org}",
         commitment.status,
     )
 
@@ -345,11 +353,11 @@ def scope_tokens(user, organisations: list[Organisation]) -> list[str]:
     tokens = []
     for organisation in organisations:
         org = organisation.id
-        tokens += [f"o{org}", f"o{org}a{user.id}"]
+        tokens += [f"{R}o{org}", f"{R}o{org}a{user.id}"]
         if can(user, Action.PREPARE_MEETINGS, organisation):
-            tokens.append(f"o{org}p")
+            tokens.append(f"{R}o{org}p")
         if can(user, Action.MANAGE_PROPOSALS, organisation):
-            tokens.append(f"o{org}d")
+            tokens.append(f"{R}o{org}d")
     return tokens
 
 
@@ -470,7 +478,7 @@ _COLUMNS += "d.happened_at, d.status"
 def _sqlite(query, tokens, kind, since, until, limit, offset):
     scope = "scope : (" + " OR ".join(f'"{t}"' for t in tokens) + ")"
     if kind:
-        scope += f' AND scope : "k{kind}"'
+        scope += f' AND scope : "{R}k{kind}"'
     params = {"match": f"{scope} AND {words.fts5_match(query)}", "limit": limit, "offset": offset}
     dates = _date_filters(since, until, params)
     if dates:
@@ -482,33 +490,49 @@ def _sqlite(query, tokens, kind, since, until, limit, offset):
         source = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
     # Title matches weigh four times body ones; the scope column does not count at all. bm25
     # cannot sit beside a window function, so the count is taken over the ranked rows.
-    ranked = f"SELECT {FTS_TABLE}.rowid AS id, bm25({FTS_TABLE}, 0.0, 4.0, 1.0) AS score {source}"
-    return _page(ranked, "score", f"SELECT count(*) {source}", params)
+    ranked = (
+        "SELECT id, score, count(*) OVER () AS total FROM ("
+        f"SELECT {FTS_TABLE}.rowid AS id, bm25({FTS_TABLE}, 0.0, 4.0, 1.0) AS score {source})"
+    )
+    return _page(ranked, f"SELECT count(*) {source}", params)
 
 
 def _postgres(query, tokens, kind, since, until, limit, offset):
-    scope = "(" + " | ".join(f"'{t}':B" for t in tokens) + ")"
+    # Scope tokens are plain lexemes (no text term can take their form, see terms.RESERVED), so
+    # the GIN index answers the whole condition exactly and no row's tsvector is re-read to check.
+    scope = "(" + " | ".join(f"'{t}'" for t in tokens) + ")"
     if kind:
-        scope += f" & 'k{kind}':B"
+        scope += f" & '{R}k{kind}'"
     params = {"q": words.tsquery(query), "scope": scope, "limit": limit, "offset": offset}
-    dates = _date_filters(since, until, params)
-    source = (
-        "FROM search_document d, to_tsquery('simple', :q) q "
-        f"WHERE d.terms @@ (q && to_tsquery('simple', :scope)){dates}"
+    params["shortlist"] = SHORTLIST
+    dates = _date_filters(since, until, params).replace("d.", "m.")
+    # ts_rank reads each row's whole tsvector: a word in most of an organisation's records would
+    # have it read thousands of them. So only a shortlist is ranked: those with the words in their
+    # title first, then the newest. Weights D, C, B, A: body 0.1, title 1.0.
+    ranked = (
+        "SELECT d.id, -ts_rank('{0.1, 0.2, 0.0, 1.0}', d.terms, q) AS score, s.total FROM ("
+        "SELECT m.id, count(*) OVER () AS total FROM search_document m, "
+        "to_tsquery('simple', :q) q "
+        f"WHERE m.terms @@ (q && to_tsquery('simple', :scope)){dates} "
+        "ORDER BY (to_tsvector('simple', m.title_terms) @@ q) DESC, m.happened_at DESC, m.id DESC "
+        "LIMIT :shortlist"
+        ") s JOIN search_document d ON d.id = s.id, to_tsquery('simple', :q) q"
     )
-    # Weights D, C, B, A: body 0.1, title 1.0; B (the scope tokens) is never in `q`.
-    ranked = f"SELECT d.id, -ts_rank('{{0.1, 0.2, 0.0, 1.0}}', d.terms, q) AS score {source}"
-    return _page(ranked, "score", f"SELECT count(*) {source}", params)
+    count = (
+        "SELECT count(*) FROM search_document m, to_tsquery('simple', :q) q "
+        f"WHERE m.terms @@ (q && to_tsquery('simple', :scope)){dates}"
+    )
+    return _page(ranked, count, params)
 
 
-def _page(ranked: str, score: str, count_sql: str, params: dict):
-    """The page of index rows, best first, and how many match in all: one round trip (the
-    count is taken with the ranking; only the page's rows are read)."""
+def _page(ranked: str, count_sql: str, params: dict):
+    """The page of index rows, best first, and how many match in all, in one round trip:
+    `ranked` gives (id, score, total); only the page's rows are read in full."""
     sql = (
         f"SELECT {_COLUMNS}, r.total FROM ("
-        f"SELECT id, {score}, count(*) OVER () AS total FROM ({ranked}) matched "
-        f"ORDER BY {score}, id DESC LIMIT :limit OFFSET :offset"
-        f") r JOIN search_document d ON d.id = r.id ORDER BY r.{score}, r.id DESC"
+        f"SELECT id, score, total FROM ({ranked}) ranked "
+        "ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
+        ") r JOIN search_document d ON d.id = r.id ORDER BY r.score, r.id DESC"
     )
     rows = db.session.execute(text(sql).columns(happened_at=DateTime), params).all()
     if rows:

