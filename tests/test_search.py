@@ -469,7 +469,8 @@ def test_filters_by_organisation_kind_and_date(app, make_user, make_org):
     assert _search(app, ana, "retiro", kind="nonsense")["total"] == 0
 
 
-def test_many_results_come_in_pages_with_the_full_count(app, coop):
+def test_many_results_come_in_pages_with_the_full_count(app, coop, monkeypatch):
+    monkeypatch.setattr(service, "SHORTLIST", 5)  # PostgreSQL's ranked shortlist, shorter
     org, people = coop
     _add(app, *(_decision(org, f"Retiro número {n}") for n in range(25)))
     first = _search(app, people["member"], "retiro")

@@ -504,7 +504,7 @@ def _postgres(query, tokens, kind, since, until, limit, offset):
     if kind:
         scope += f" & '{R}k{kind}'"
     params = {"q": words.tsquery(query), "scope": scope, "limit": limit, "offset": offset}
-    params["shortlist"] = SHORTLIST
+    params["shortlist"] = max(SHORTLIST, offset + limit)  # later pages: a longer list
     dates = _date_filters(since, until, params).replace("d.", "m.")
     # ts_rank reads each row's whole tsvector: a word in most of an organisation's records would
     # have it read thousands of them. So only a shortlist is ranked: those with the words in their
