@@ -267,6 +267,11 @@ def _register_blueprints(app: Flask) -> None:
     from assembly.minutes.views import bp as minutes_bp
 
     app.register_blueprint(minutes_bp)
+    from assembly.search.service import listen
+    from assembly.search.views import bp as search_bp
+
+    app.register_blueprint(search_bp)
+    listen()  # the search index follows every commit
 
 
 def _wants_json() -> bool:

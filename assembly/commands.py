@@ -53,6 +53,9 @@ def _no_delay_handler():
 def upgrade_database() -> None:
     """Bring the schema to the newest migration; the start-up path of every server."""
     upgrade(directory=current_app.extensions["migrate"].directory)
+    from assembly.search.service import fill_if_empty
+
+    fill_if_empty()  # the first start after the search index arrived builds it
 
 
 def register_commands(app: Flask) -> None:
@@ -192,6 +195,65 @@ def register_commands(app: Flask) -> None:
         from assembly.bench.hints import main
 
         main(cards, runs)
+
+    @bench.command("search")
+    @click.option("--documents", type=int, default=100_000, show_default=True)
+    @click.option("--organisations", type=int, default=50, show_default=True)
+    @click.option("--queries", type=int, default=1000, show_default=True)
+    @click.option("--seed", type=int, default=11, show_default=True)
+    @click.option(
+        "--database-url", default=None, help="PostgreSQL URL (a throwaway schema is used)."
+    )
+    def bench_search(
+        documents: int, organisations: int, queries: int, seed: int, database_url: str | None
+    ):
+        """Search over N generated meeting texts as members of different organisations; prints
+        one JSON object."""
+        from assembly.bench.search import main
+
+        main(documents, organisations, queries, seed, database_url)
+
+    @app.cli.command("search")
+    @click.argument("query")
+    @click.option("--as", "email", required=True, help="Search as this person.")
+    @click.option("--org", "slug", default=None, help="Only this organisation of theirs.")
+    @click.option(
+        "--kind", default=None, help="meeting, item, topic, proposal, decision or commitment."
+    )
+    @click.option("--limit", type=int, default=20, show_default=True)
+    def search_command(query: str, email: str, slug: str | None, kind: str | None, limit: int):
+        """Search as EMAIL would; prints one JSON object per result."""
+        import json
+
+        from assembly.accounts.service import find_user_by_email
+        from assembly.organisations.models import Organisation
+        from assembly.search.service import search
+
+        user = find_user_by_email(email)
+        if user is None or not user.active:
+            raise click.ClickException(f"No active account has the address {email}.")
+        organisation = None
+        if slug:
+            organisation = db.session.scalar(
+                db.select(Organisation).where(Organisation.slug == slug)
+            )
+            if organisation is None:
+                raise click.ClickException(f"No organisation is called {slug}.")
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            results = search(
+                user, query, organisation=organisation, kind=kind, limit=limit, snippets=False
+            )
+            for hit in results.hits:
+                click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+
+    @app.cli.command("reindex")
+    def reindex_command() -> None:
+        """Rebuild the search index from meetings, proposals, decisions and commitments."""
+        from assembly.search.service import reindex
+
+        count = reindex()
+        db.session.commit()
+        click.echo(f"Search index rebuilt: {count} records.")
 
     @app.cli.command("create-organisation")
     @click.argument("name")

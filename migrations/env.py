@@ -94,6 +94,10 @@ def run_migrations_online():
             # The app's statement timeout guards live requests; a migration may take longer.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
+        from assembly.search.models import include_object
+
+        # The search engine's FTS5 table and tsvector are the migration's own (never dropped).
+        conf_args.setdefault("include_object", include_object)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

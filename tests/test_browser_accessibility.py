@@ -164,6 +164,8 @@ def urls_for(app, world, role: str) -> dict[str, list[str]]:
             for values in world.values:
                 if set(values) == arguments and values.get("slug", "") in {"", *world.slugs[role]}:
                     urls.append(adapter.build(rule.endpoint, values))
+        if rule.endpoint == "search.index":  # its results and snippets too, not only the box
+            urls.append(adapter.build(rule.endpoint, {"q": "asamblea"}))
         found[rule.endpoint] = urls
     return found
 

@@ -7,10 +7,14 @@ from sqlalchemy import create_engine, inspect
 from assembly import create_app
 from assembly.commands import upgrade_database
 from assembly.extensions import db
+from assembly.search.models import include_object
 
 
 def _drift(connection) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # As migrations/env.py compares them: the search engine's own objects are the migration's.
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return compare_metadata(context, db.metadata)
 
 
