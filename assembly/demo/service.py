@@ -95,7 +95,7 @@ def _load_process(organisation: Organisation, spec: dict) -> None:
     from datetime import date, time
 
     from assembly.meetings import service as meetings
-    from assembly.meetings.models import AgendaItem, AgendaItemKind, MeetingKind, MeetingStatus
+    from assembly.meetings.models import AgendaItem, AgendaItemKind, MeetingKind
     from assembly.workshops.models import (
         CandidateIssue,
         Card,
@@ -128,21 +128,14 @@ def _load_process(organisation: Organisation, spec: dict) -> None:
     n = 0
     for position, (title, day, questions) in enumerate(spec["sessions"]):
         on = date.fromisoformat(day)
-        meeting = meetings.create_meeting(
+        meeting = _past_meeting(
             organisation,
             title=title,
             kind=MeetingKind.WORKSHOP,
-            starts_at=meetings.from_local(on, time(10, 0)),
-            planned_end_at=meetings.from_local(on, time(13, 0)),
+            hours=(meetings.from_local(on, time(10, 0)), meetings.from_local(on, time(13, 0))),
             place="Sede de Factorial",
-            facilitator_id=facilitator.id,
-            secretary_id=secretary.id,
-            created_by=facilitator,
+            staff=(facilitator, secretary),
         )
-        meeting.status = MeetingStatus.CLOSED
-        meeting.convened_at = meeting.starts_at
-        meeting.started_at = meeting.starts_at
-        meeting.ended_at = meeting.planned_end_at
         db.session.add(WorkshopSession(meeting_id=meeting.id, process_id=process.id,
                                        position=position))  # fmt: skip
         for item_position, (question, topics) in enumerate(questions):
@@ -202,6 +195,29 @@ def _load_process(organisation: Organisation, spec: dict) -> None:
     db.session.flush()
 
 
+def _past_meeting(organisation, *, title, kind, hours, place, staff):
+    """A meeting already held: convened, started and ended as planned."""
+    from assembly.meetings import service as meetings
+    from assembly.meetings.models import MeetingStatus
+
+    facilitator, secretary = staff
+    meeting = meetings.create_meeting(
+        organisation,
+        title=title,
+        kind=kind,
+        starts_at=hours[0],
+        planned_end_at=hours[1],
+        place=place,
+        facilitator_id=facilitator.id,
+        secretary_id=secretary.id,
+        created_by=facilitator,
+    )
+    meeting.status = MeetingStatus.CLOSED
+    meeting.convened_at = meeting.started_at = meeting.starts_at
+    meeting.ended_at = meeting.planned_end_at
+    return meeting
+
+
 def _load_plan(by_key: dict, network: Organisation, spec: dict) -> None:
     """A network's plan as commitments of a past plenary, with their follow-up so far, dated
     back from today; made once (found by the plenary's title afterwards)."""
@@ -211,7 +227,7 @@ def _load_plan(by_key: dict, network: Organisation, spec: dict) -> None:
     from assembly.commitments.models import CommitmentEvent, CommitmentEventKind, TimeFrame
     from assembly.commitments.models import CommitmentStatus as Status
     from assembly.meetings import service as meetings
-    from assembly.meetings.models import Meeting, MeetingKind, MeetingStatus
+    from assembly.meetings.models import Meeting, MeetingKind
 
     title, days_ago = spec["meeting"]
     found = db.session.scalar(
@@ -222,21 +238,17 @@ def _load_plan(by_key: dict, network: Organisation, spec: dict) -> None:
     held_on = commitments.today() + timedelta(days=days_ago)
     facilitator = find_user_by_email(spec["facilitator"])
     secretary = find_user_by_email(spec["secretary"])
-    meeting = meetings.create_meeting(
+    meeting = _past_meeting(
         network,
         title=title,
         kind=MeetingKind.PLENARY,
-        starts_at=meetings.from_local(held_on, time(18, 0)),
-        planned_end_at=meetings.from_local(held_on, time(20, 30)),
+        hours=(
+            meetings.from_local(held_on, time(18, 0)),
+            meetings.from_local(held_on, time(20, 30)),
+        ),
         place="Sede de la red",
-        facilitator_id=facilitator.id,
-        secretary_id=secretary.id,
-        created_by=facilitator,
+        staff=(facilitator, secretary),
     )
-    meeting.status = MeetingStatus.CLOSED
-    meeting.convened_at = meeting.starts_at - timedelta(days=15)
-    meeting.started_at = meeting.starts_at
-    meeting.ended_at = meeting.planned_end_at
 
     def owner(key: str) -> commitments.OwnerChoice:
         org_key, _, email = key.rpartition(":")
