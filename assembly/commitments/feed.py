@@ -25,6 +25,7 @@ from assembly.core.i18n import normalise
 from assembly.core.urls import absolute_url
 from assembly.extensions import db
 from assembly.meetings.models import Meeting, MeetingStatus
+from assembly.meetings.service import meeting_event
 from assembly.organisations.service import places_of
 
 # secrets.token_urlsafe(32): 43 characters of the URL-safe alphabet.
@@ -169,19 +170,5 @@ def calendar(user: User, now: datetime) -> bytes:
             event.add("transp", "TRANSPARENT")
             cal.add_component(event)
         for meeting in coming_meetings(user, now):
-            link = absolute_url(
-                "meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id
-            )
-            event = Event()
-            event.add("uid", f"meeting-{meeting.id}@{host}")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", meeting.starts_at.replace(tzinfo=UTC))
-            event.add("dtend", meeting.planned_end_at.replace(tzinfo=UTC))
-            event.add("summary", f"{meeting.title} ({meeting.organisation.name})")
-            if meeting.place or meeting.online_link:
-                event.add("location", meeting.place or meeting.online_link)
-            event.add("url", link)
-            event.add("description", link)
-            event.add("sequence", meeting.version or 0)
-            cal.add_component(event)
+            cal.add_component(meeting_event(meeting, stamp=stamp))
     return cal.to_ical()

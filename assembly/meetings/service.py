@@ -593,19 +593,16 @@ def _mail_convocation(meeting: Meeting, user: User) -> None:
     )
 
 
-def calendar_file(meeting: Meeting) -> bytes:
-    """The meeting as an iCalendar (.ics) event, in UTC."""
-    from icalendar import Calendar, Event
+def meeting_event(meeting: Meeting, *, stamp: datetime | None = None):
+    """The meeting as an iCalendar event (UTC), the same in its .ics file and in calendar feeds
+    (one uid, so a calendar app holding both shows it once)."""
+    from icalendar import Event
 
     link = absolute_url("meetings.detail", slug=meeting.organisation.slug, meeting_id=meeting.id)
-    cal = Calendar()
-    cal.add("prodid", "-//Assembly//Meetings//ES")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
     event = Event()
     host = urlsplit(link).hostname or "assembly"
     event.add("uid", f"meeting-{meeting.id}@{host}")
-    event.add("dtstamp", utcnow().replace(tzinfo=UTC))
+    event.add("dtstamp", stamp or utcnow().replace(tzinfo=UTC))
     event.add("dtstart", meeting.starts_at.replace(tzinfo=UTC))
     event.add("dtend", meeting.planned_end_at.replace(tzinfo=UTC))
     event.add("summary", f"{meeting.title} ({meeting.organisation.name})")
@@ -619,7 +616,18 @@ def calendar_file(meeting: Meeting) -> bytes:
     event.add("description", "\n".join(lines))
     event.add("status", "TENTATIVE" if meeting.status == MeetingStatus.DRAFT else "CONFIRMED")
     event.add("sequence", meeting.version or 0)
-    cal.add_component(event)
+    return event
+
+
+def calendar_file(meeting: Meeting) -> bytes:
+    """The meeting as an iCalendar (.ics) file."""
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("prodid", "-//Assembly//Meetings//ES")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    cal.add_component(meeting_event(meeting))
     return cal.to_ical()
 
 
