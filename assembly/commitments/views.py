@@ -166,7 +166,12 @@ def index(slug: str):
         "commitments/index.html",
         organisation=organisation,
         groups=groups,
-        owner_options=service.owner_options(organisation),
+        # The plan filters by person: the organisation's own members.
+        owner_choices=[
+            (choice.user_id, label)
+            for choice, label in service.owner_options(organisation)
+            if choice.organisation_id is None
+        ],
         filters={"status": status, "time_frame": time_frame, "owner": owner_id},
         statuses=STATUS_LABELS,
         time_frames=TIME_FRAME_LABELS,
@@ -446,7 +451,7 @@ def mine():
         "commitments/mine.html",
         sections=service.sections(commitments),
         my_figures=my_figures,
-        places=places,
+        organisation_choices=[(p.organisation.id, p.organisation.name) for p in places],
         filters={"status": status, "organisation": organisation_id},
         statuses=STATUS_LABELS,
         quick=QUICK_STATUSES,
