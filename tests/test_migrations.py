@@ -74,3 +74,43 @@ def test_the_speakers_list_migration_keeps_one_waiting_request_per_person(tmp_pa
                 (4, "done"),
                 (5, "withdrawn"),
             ]
+
+
+def test_the_spanish_search_configuration_downgrades_to_simple_and_back(database_url):
+    """On PostgreSQL the search's configuration comes and goes with its migration, in the schema
+    of the tables (here a throwaway one, as the benchmark uses); nothing changes on SQLite."""
+    import pytest
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from assembly.bench.common import drop_schema, fresh_schema
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL text search configuration; SQLite's FTS5 is the same throughout")
+    url, schema = fresh_schema(database_url)
+    expression = (
+        "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+        "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+        "WHERE d.adrelid = 'search_document'::regclass AND a.attname = 'terms'"
+    )
+    configs = "SELECT count(*) FROM pg_ts_config WHERE cfgnamespace::regnamespace::text = :schema"
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory)
+            with db.engine.connect() as connection:
+                assert "'assembly_es'::regconfig" in connection.scalar(text(expression))
+                assert connection.scalar(text(configs), {"schema": schema[1]}) == 1
+                assert _drift(connection) == []
+            downgrade(directory=directory, revision="5e4a1c7d9b20")
+            with db.engine.connect() as connection:
+                before = connection.scalar(text(expression))
+                assert "assembly_es" not in before and "'simple'::regconfig, title_terms" in before
+                assert connection.scalar(text(configs), {"schema": schema[1]}) == 0
+            upgrade(directory=directory)
+            with db.engine.connect() as connection:
+                assert "'assembly_es'::regconfig" in connection.scalar(text(expression))
+            db.engine.dispose()
+    finally:
+        drop_schema(*schema)

@@ -236,6 +236,61 @@ def test_queries_are_read_into_quoted_pieces():
     assert index_terms("Las ACTAS y el acta") == "acta acta"
 
 
+# --- PostgreSQL's Spanish configuration -------------------------------------------------------
+
+
+def test_both_databases_find_what_a_second_stemmer_would_lose_or_confuse(app, coop):
+    """PostgreSQL reads the Python stems with its Spanish configuration but does not stem them
+    again (migration 9c3e5f7a2b18 says why): words on Spanish stop lists ("estado"), beginnings
+    of words whose stem is short, and words whose stems a second stemming would merge."""
+    org, people = coop
+    accounts, chores, weeks, saying = _add(
+        app,
+        _decision(org, "Estado de cuentas", "Los estados contables del año"),
+        _decision(org, "Reparto de tareas"),
+        _decision(org, "Dos semanas de vacaciones"),
+        _decision(org, "Decir la verdad"),
+    )
+    member = people["member"]
+    assert _search(app, member, "estado")["hits"] == [("decision", accounts)]
+    assert _search(app, member, '"estado de cuentas"')["hits"] == [("decision", accounts)]
+    assert _search(app, member, "tare*")["hits"] == [("decision", chores)]
+    assert _search(app, member, "semana*")["hits"] == [("decision", weeks)]
+    assert _search(app, member, "decir")["hits"] == [("decision", saying)]
+    assert _search(app, member, "decidimos")["total"] == 0
+
+
+def test_postgresql_indexes_in_a_spanish_configuration_with_unaccent(app, coop, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's own text search configuration; SQLite indexes with FTS5")
+    from sqlalchemy import text
+
+    org, _people = coop
+    [decision_id] = _add(app, _decision(org, "Votación del presupuesto", "Compañeras"))
+    with app.app_context():
+        expression = db.session.scalar(
+            text(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+                "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                "WHERE d.adrelid = 'search_document'::regclass AND a.attname = 'terms'"
+            )
+        )
+        assert "to_tsvector('assembly_es'::regconfig, title_terms)" in expression
+        assert "to_tsvector('assembly_es'::regconfig, body_terms)" in expression
+        assert "to_tsvector('simple'::regconfig, (scope)::text)" in expression
+        assert db.session.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'"))
+        # Words beyond ASCII through unaccent, whatever the Python side left.
+        folded = db.session.scalar(text("SELECT to_tsvector('assembly_es', 'Cañón ŒUVRE')::text"))
+        assert folded == "'canon':1 'oeuvre':2"
+        # Who may read it: the tokens exactly as written, never stemmed or dropped.
+        terms = db.session.scalar(
+            text("SELECT terms::text FROM search_document WHERE source_id = :id"),
+            {"id": decision_id},
+        )
+        assert f"'xqo{org.id}':" in terms and "'xqkdecision':" in terms
+        assert "'votacion':1A" in terms and "'companer':" in terms
+
+
 # --- access ------------------------------------------------------------------------------------
 
 

@@ -96,6 +96,9 @@ def fresh_schema(database_url: str) -> tuple[str, tuple[str, str]]:
     name = f"bench_{uuid.uuid4().hex[:12]}"
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
+        # In the database's own schema, not the throwaway one: dropping that would take the
+        # extension from under every other schema's search configuration.
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
         connection.execute(text(f'CREATE SCHEMA "{name}"'))
     engine.dispose()
     separator = "&" if "?" in database_url else "?"

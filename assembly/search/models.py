@@ -8,11 +8,14 @@ the original title and body for results and snippets, and the stems for the engi
 - SQLite: `search_fts`, an FTS5 table with *external content* (this table), kept in step by
   triggers. External rather than contentless: SQLite 3.40 cannot delete from a contentless table,
   and the stems are already stored here, so the index holds no second copy of them.
-- PostgreSQL: `search_document.terms`, a generated tsvector column ('simple' configuration: the
-  stems are already folded and stemmed) with a GIN index.
+- PostgreSQL: `search_document.terms`, a generated tsvector column with a GIN index. Title and
+  body stems are read with `assembly_es` (terms.TS_CONFIG), a Spanish text search configuration
+  whose words go through `unaccent` and no second stemmer (the stems are made already); the
+  who-may-read tokens with 'simple', exactly as written.
 
 Neither is declared in the models, so `include_object` keeps Alembic's autogenerate (and the
-test that compares models and migrations) from seeing them as tables or columns to drop.
+test that compares models and migrations) from seeing them as tables or columns to drop. The
+configuration and the `unaccent` extension are objects autogenerate does not compare at all.
 """
 
 from __future__ import annotations

@@ -500,6 +500,8 @@ def _sqlite(query, tokens, kind, since, until, limit, offset):
 def _postgres(query, tokens, kind, since, until, limit, offset):
     # Scope tokens are plain lexemes (no text term can take their form, see terms.RESERVED), so
     # the GIN index answers the whole condition exactly and no row's tsvector is re-read to check.
+    # They are read with 'simple', as indexed; the words with the index's Spanish configuration.
+    config = words.TS_CONFIG
     scope = "(" + " | ".join(f"'{t}'" for t in tokens) + ")"
     if kind:
         scope += f" & '{R}k{kind}'"
@@ -512,14 +514,15 @@ def _postgres(query, tokens, kind, since, until, limit, offset):
     ranked = (
         "SELECT d.id, -ts_rank('{0.1, 0.2, 0.0, 1.0}', d.terms, q) AS score, s.total FROM ("
         "SELECT m.id, count(*) OVER () AS total FROM search_document m, "
-        "to_tsquery('simple', :q) q "
+        f"to_tsquery('{config}', :q) q "
         f"WHERE m.terms @@ (q && to_tsquery('simple', :scope)){dates} "
-        "ORDER BY (to_tsvector('simple', m.title_terms) @@ q) DESC, m.happened_at DESC, m.id DESC "
+        f"ORDER BY (to_tsvector('{config}', m.title_terms) @@ q) DESC, "
+        "m.happened_at DESC, m.id DESC "
         "LIMIT :shortlist"
-        ") s JOIN search_document d ON d.id = s.id, to_tsquery('simple', :q) q"
+        f") s JOIN search_document d ON d.id = s.id, to_tsquery('{config}', :q) q"
     )
     count = (
-        "SELECT count(*) FROM search_document m, to_tsquery('simple', :q) q "
+        f"SELECT count(*) FROM search_document m, to_tsquery('{config}', :q) q "
         f"WHERE m.terms @@ (q && to_tsquery('simple', :scope)){dates}"
     )
     return _page(ranked, count, params)

@@ -139,8 +139,15 @@ def _ts_lexeme(term: str) -> str:
     return "'" + term.replace("'", "''").replace("\\", "") + "'"
 
 
+# PostgreSQL's text search configuration (migration 9c3e5f7a2b18): Spanish, its words through
+# `unaccent` and 'simple' (lower case) and not a second stemmer: they arrive as stems. The index
+# and every piece of a query go through it alike, prefixes included.
+TS_CONFIG = "assembly_es"
+
+
 def tsquery(query: Query) -> str:
-    """The PostgreSQL tsquery text for the text part of a query (lexemes quoted)."""
+    """The PostgreSQL tsquery text for the text part of a query (lexemes quoted), to be read
+    with `TS_CONFIG`, as the index is."""
     parts = [_ts_lexeme(t) for t in query.terms]
     parts += ["(" + " <-> ".join(_ts_lexeme(t) for t in phrase) + ")" for phrase in query.phrases]
     for prefix in query.prefixes:
