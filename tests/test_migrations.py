@@ -84,6 +84,8 @@ def test_the_spanish_search_configuration_downgrades_to_simple_and_back(database
     from sqlalchemy import text
 
     from assembly.bench.common import drop_schema, fresh_schema
+    from assembly.organisations.models import OrganisationKind
+    from assembly.organisations.service import create_organisation
 
     if not database_url.startswith("postgresql"):
         pytest.skip("a PostgreSQL text search configuration; SQLite's FTS5 is the same throughout")
@@ -108,9 +110,23 @@ def test_the_spanish_search_configuration_downgrades_to_simple_and_back(database
                 before = connection.scalar(text(expression))
                 assert "assembly_es" not in before and "'simple'::regconfig, title_terms" in before
                 assert connection.scalar(text(configs), {"schema": schema[1]}) == 0
+            # A row indexed before the upgrade is read again with the new configuration.
+            org = create_organisation("Cooperativa Norte", OrganisationKind.WORKER_COOPERATIVE)
+            db.session.execute(
+                text(
+                    "INSERT INTO search_document (kind, source_id, organisation_id, title, body, "
+                    "happened_at, status, scope, title_terms, body_terms) VALUES ('decision', 1, "
+                    ":org, 'Actas', '', now(), '', :scope, 'acta', 'compañer')"
+                ),
+                {"org": org.id, "scope": f"xqo{org.id} xqkdecision"},
+            )
+            db.session.commit()
             upgrade(directory=directory)
             with db.engine.connect() as connection:
                 assert "'assembly_es'::regconfig" in connection.scalar(text(expression))
+                terms = connection.scalar(text("SELECT terms::text FROM search_document"))
+                assert terms == f"'acta':1A 'companer':4 'xqkdecision':3B 'xqo{org.id}':2B"
+            db.session.remove()
             db.engine.dispose()
     finally:
         drop_schema(*schema)
