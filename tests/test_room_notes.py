@@ -246,3 +246,43 @@ def test_a_members_screen_receives_the_secretarys_notes_over_the_network(
         ),
         what="the second save on the member's screen",
     )
+
+
+@pytest.mark.live
+def test_of_simultaneous_saves_from_one_revision_exactly_one_is_kept(
+    app, coop, make_meeting, live_client
+):
+    """Two writers press save at the same moment from the same text: the server keeps one, and
+    refuses the other as stale instead of letting it silently overwrite the first."""
+    import threading
+
+    org, people = coop
+    meeting = make_meeting(org, items=("Apertura",))
+    facilitator = live_client(people["facilitator"], meeting)
+    assert facilitator.call("meeting_start")["ok"]
+    secretary = live_client(people["secretary"], meeting)
+    admin = live_client(people["admin"], meeting)
+    (first,) = _items(app, meeting.id)
+    for round_ in range(5):
+        revision = _stored(app, first)[1]
+        writers = {"secretary": secretary, "admin": admin, "facilitator": facilitator}
+        answers: dict[str, dict] = {}
+        ready = threading.Barrier(len(writers))
+
+        def write(role, client, revision=revision, answers=answers, ready=ready, round_=round_):
+            ready.wait()
+            answers[role] = client.call(
+                "notes_save", item_id=first, text=f"{role} {round_}", revision=revision
+            )
+
+        threads = [threading.Thread(target=write, args=item) for item in writers.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(15)
+        won = [role for role, ack in answers.items() if ack["ok"]]
+        assert len(won) == 1, answers
+        assert all(
+            ack["error"]["code"] == "notes_stale" for ack in answers.values() if not ack["ok"]
+        ), answers
+        assert _stored(app, first) == (f"{won[0]} {round_}", revision + 1)

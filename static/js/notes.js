@@ -21,7 +21,7 @@
   const mine = section.querySelector("[data-notes-mine]");
   const mineText = section.querySelector("[data-notes-mine-text]");
   const lang = document.documentElement.lang || "es-AR";
-  const times = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  const times = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const AUTOSAVE_MS = 1500;
 
   // What the server is known to hold, per item: {revision, text}. The textarea holds `shown`.
