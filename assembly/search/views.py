@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_pgettext
 from flask_login import current_user, login_required
 
 from assembly.core.labels import label
@@ -22,7 +22,7 @@ KIND_LABELS = {
     "proposal": lazy_gettext("Proposals"),
     "decision": lazy_gettext("Decisions"),
     "commitment": lazy_gettext("Commitments"),
-    "minutes": lazy_gettext("Minutes"),
+    "minutes": lazy_pgettext("meeting record", "Minutes"),
 }
 
 
