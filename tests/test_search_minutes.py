@@ -16,6 +16,7 @@ from assembly.meetings.models import Meeting
 from assembly.minutes import service as minutes_service
 from assembly.minutes.models import Minutes
 from assembly.organisations.models import MinutesReaders, Organisation
+from assembly.permissions import standing
 from assembly.proposals.models import ProposalAuthor, ProposalStatus
 from assembly.search import service
 from assembly.search.models import SearchDocument
@@ -421,3 +422,38 @@ def test_the_search_page_offers_statuses_and_only_the_people_one_may_see(
     assert f"#decision-{decision_id}" not in none
     tied = text_of(client.get("/search", query_string={"q": "votaciones", "person": ana.id}))
     assert f"#decision-{decision_id}" not in tied
+
+
+def test_who_finds_each_text_of_the_minutes_is_who_reads_it_on_the_minutes_pages(
+    app, coop, make_meeting, make_user
+):
+    org, people = coop
+    named_secretary, approver, reader = (_member(app, make_user, org) for _ in range(3))
+    everyone = {**people, "named": named_secretary, "approver": approver, "reader": reader}
+    everyone["outsider"] = make_user()
+    ref = _closed_meeting(app, make_meeting, org, secretary_id=named_secretary.id)
+    minutes_id = _write(app, ref, "Texto aprobado sobre el horno.", people["secretary"])
+    with app.app_context():
+        minutes_service.set_approvers(db.session.get(Minutes, minutes_id), [approver.id])
+        db.session.commit()
+
+    def agree():
+        """Each text is found by exactly those whose minutes pages show that version."""
+        with app.app_context():
+            minutes = db.session.get(Minutes, minutes_id)
+            texts = {minutes.latest.text} | (
+                {minutes.published.text} if minutes.published else set()
+            )
+            for role, person in everyone.items():
+                user = db.session.get(User, person.id)
+                readable = set()
+                if standing(user, minutes.meeting.organisation) is not None:
+                    readable = {v.text for v in minutes_service.readable_versions(user, minutes)}
+                found = _search(app, person, "horno")["total"]
+                assert found == len(texts & readable), role
+
+    agree()
+    _approve(app, ref, approver)
+    agree()
+    _write(app, ref, "Texto corregido sobre el horno.", people["secretary"], reason="Errata")
+    agree()

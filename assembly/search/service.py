@@ -9,8 +9,8 @@ organisation also go with them by the index's own foreign keys (ON DELETE CASCAD
 Who may read a row is written on it as scope tokens, so the engine filters by access before it
 ranks anything (a member of one of fifty organisations ranks that organisation's matches, not
 everyone's): `o12` for everyone with standing in organisation 12, `o12p` for those who prepare
-its meetings (draft meetings and their agendas; the same roles edit minutes, so draft minutes
-too), `o12d` for those who manage its proposals (drafts), `o12a7` for person 7 named on a draft
+its meetings (draft meetings and their agendas), `o12e` for those who edit its minutes (draft
+minutes), `o12d` for those who manage its proposals (drafts), `o12a7` for person 7 named on a draft
 (an author of a draft proposal; the facilitator, secretary or an approver of draft minutes),
 `o12m` for the readers of a network's approved minutes without standing in it. `scope_tokens`
 derives a person's tokens from assembly/permissions.py (`standing`, `can`,
@@ -358,7 +358,7 @@ def _minutes_rows(minutes: Minutes, meeting: Meeting) -> list[dict]:
                 title,
                 plain_text(latest.text),
                 meeting.starts_at,
-                " ".join([f"{R}o{org}p", *(f"{R}o{org}a{user_id}" for user_id in named)]),
+                " ".join([f"{R}o{org}e", *(f"{R}o{org}a{user_id}" for user_id in named)]),
                 MinutesStatus.DRAFT,
                 meeting.id,
                 people=signed_by,
@@ -608,6 +608,8 @@ def scope_tokens(user, organisations: list[Organisation]) -> list[str]:
         tokens += [f"{R}o{org}", f"{R}o{org}a{user.id}"]
         if can(user, Action.PREPARE_MEETINGS, organisation):
             tokens.append(f"{R}o{org}p")
+        if can(user, Action.EDIT_MINUTES, organisation):
+            tokens.append(f"{R}o{org}e")
         if can(user, Action.MANAGE_PROPOSALS, organisation):
             tokens.append(f"{R}o{org}d")
     return tokens
