@@ -135,6 +135,15 @@ def test_approved_minutes_are_found_by_a_word_in_another_form_as_plain_text(
     assert _search(app, people["member"], "example")["total"] == 0
     found = _search(app, people["member"], "acta", kind="minutes")
     assert found["hits"] == [("minutes", minutes_id)]
+    page = text_of(
+        client_for(app, people["member"]).get(
+            "/search",
+            query_string={"q": "priorizamos", "status": "minutes:approved"},
+            headers={"Accept-Language": "es"},
+        )
+    )
+    assert f'href="/o/{org.slug}/meetings/{ref.id}/minutes"' in page
+    assert "Actas ·" in page and "<mark>priorizar</mark>" in page and "**" not in page
 
 
 def test_a_draft_is_found_by_who_keeps_it_and_after_approval_by_every_member(

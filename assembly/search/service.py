@@ -90,10 +90,11 @@ _WATCHED = {
     Topic: ("title", "main_points", "removed_at", "meeting_id"),
     # A proposal is touched (updated_at) when its authors change: a draft's readers.
     Proposal: ("title", "body", "status", "organisation_id", "updated_at"),
-    Decision: ("title", "text", "decided_at", "organisation_id"),
+    Decision: ("title", "text", "decided_at", "organisation_id", "proposal_id"),
     Commitment: ("what", "status", "organisation_id"),
     Minutes: ("status", "organisation_id"),
     MinutesVersion: ("text", "approved_at"),
+    CommitmentOwner: ("user_id",),
 }
 _KIND_OF = {
     Meeting: "meeting",
