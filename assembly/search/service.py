@@ -327,6 +327,8 @@ def _minutes_rows(minutes: Minutes, meeting: Meeting) -> list[dict]:
     """The approved text, for every reader of the minutes; and the version under way when it is
     not that one, for those who keep the minutes and those named on them (as
     minutes.service.readable_versions reads them)."""
+    # Read from the database (all flushed by now), not from collections loaded earlier.
+    db.session.expire(minutes, ["versions", "approvers"])
     org = minutes.organisation_id
     title = f"Acta: {meeting.title}"
     signed_by = (meeting.facilitator_id, meeting.secretary_id)
