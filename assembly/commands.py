@@ -218,7 +218,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--as", "email", required=True, help="Search as this person.")
     @click.option("--org", "slug", default=None, help="Only this organisation of theirs.")
     @click.option(
-        "--kind", default=None, help="meeting, item, topic, proposal, decision or commitment."
+        "--kind",
+        default=None,
+        help="meeting, item, topic, proposal, decision, commitment or minutes.",
     )
     @click.option("--limit", type=int, default=20, show_default=True)
     def search_command(query: str, email: str, slug: str | None, kind: str | None, limit: int):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,7 +31,7 @@ from assembly.minutes.drafting import LOCALE
 from assembly.minutes.forms import ApproversForm, MinutesForm, PollApprovalForm
 from assembly.minutes.models import Minutes, MinutesStatus
 from assembly.organisations.service import organisation_by_slug
-from assembly.permissions import Action, authorise_meeting
+from assembly.permissions import Action, authorise_meeting, can_in_meeting, may_read_minutes
 from assembly.room.service import participants_query
 
 bp = Blueprint("minutes", __name__)
@@ -30,6 +40,12 @@ bp = Blueprint("minutes", __name__)
 def _meeting(slug: str, meeting_id: int, action: Action = Action.VIEW_MEETINGS) -> Meeting:
     organisation = organisation_by_slug(slug)
     meeting = meeting_in(organisation, meeting_id) if organisation else None
+    if action == Action.VIEW_MEETINGS and meeting is not None:
+        # A member of a network's member organisation may read its approved minutes (only);
+        # `g.minutes_only` keeps the pages from linking to the rest of the network.
+        g.minutes_only = not can_in_meeting(current_user, action, meeting)
+        if g.minutes_only and may_read_minutes(current_user, service.minutes_of(meeting)):
+            return meeting
     authorise_meeting(current_user, action, meeting)
     return meeting
 
