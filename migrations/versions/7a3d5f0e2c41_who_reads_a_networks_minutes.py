@@ -1,7 +1,7 @@
 """who reads a network's approved minutes: its delegates, or every member of its member organisations
 
 Revision ID: 7a3d5f0e2c41
-Revises: 5e4a1c7d9b20
+Revises: 8b3d5f1a2c47
 Create Date: 2026-11-30 21:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7a3d5f0e2c41'
-down_revision = '5e4a1c7d9b20'
+down_revision = '8b3d5f1a2c47'
 branch_labels = None
 depends_on = None
 
