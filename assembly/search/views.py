@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 
+from assembly.proposals.service import decision_follow_up
 from assembly.search import service
 from assembly.search.terms import QUERY_MAX
 
@@ -77,4 +78,8 @@ def index():
         since=since,
         until=until,
         next_page=next_page,
+        # A decision's minutes and the commitments it led to, under its result.
+        follow_up=decision_follow_up(
+            current_user, [h.id for h in results.hits if h.kind == "decision"] if results else []
+        ),
     )
