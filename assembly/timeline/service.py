@@ -65,6 +65,9 @@ def years(user, organisation: Organisation) -> list[int]:
         select(extract("year", meetings.c.starts_at)).distinct(),
         select(extract("year", Decision.decided_at)).where(Decision.organisation_id == org),
         select(extract("year", Commitment.created_at)).where(Commitment.organisation_id == org),
+        select(extract("year", Commitment.closed_at)).where(
+            Commitment.organisation_id == org, Commitment.status == CommitmentStatus.DONE
+        ),
     ]
     found: set[int] = set()
     for query in queries:
@@ -121,9 +124,13 @@ def timeline(user, organisation: Organisation, year: int | None = None) -> Timel
     lists.append(decisions)
     entries += [Entry("decision", d.decided_at, d) for d in decisions[:PER_KIND]]
 
-    with_owners = selectinload(Commitment.owners).selectinload(CommitmentOwner.user)
+    owners = selectinload(Commitment.owners)
+    with_owners = (
+        owners.selectinload(CommitmentOwner.user),
+        owners.selectinload(CommitmentOwner.owner_organisation),
+    )
     made = _bounded(
-        select(Commitment).where(Commitment.organisation_id == org).options(with_owners),
+        select(Commitment).where(Commitment.organisation_id == org).options(*with_owners),
         Commitment.created_at,
         start,
         end,
@@ -133,7 +140,7 @@ def timeline(user, organisation: Organisation, year: int | None = None) -> Timel
     done = _bounded(
         select(Commitment)
         .where(Commitment.organisation_id == org, Commitment.status == CommitmentStatus.DONE)
-        .options(with_owners),
+        .options(*with_owners),
         Commitment.closed_at,
         start,
         end,
