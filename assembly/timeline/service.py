@@ -113,7 +113,7 @@ def timeline(user, organisation: Organisation, year: int | None = None) -> Timel
             )
             .order_by(Meeting.starts_at.desc(), Topic.position)
             .limit(PER_KIND + 1)
-        ).tuples()
+        )
     )
     lists.append(topics)
     entries += [Entry("topic", m.starts_at, t, m) for t, m in topics[:PER_KIND]]
