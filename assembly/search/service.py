@@ -645,7 +645,10 @@ class Hit:
         if self.kind == "proposal":
             return url_for("proposals.detail", slug=slug, proposal_id=self.id)
         if self.kind == "decision":
-            return url_for("proposals.decisions", slug=slug, _anchor=f"decision-{self.id}")
+            # The log is paged: `decision` opens the page it is on.
+            return url_for(
+                "proposals.decisions", slug=slug, decision=self.id, _anchor=f"decision-{self.id}"
+            )
         if self.kind == "minutes":
             return url_for("minutes.show", slug=slug, meeting_id=self.meeting_id)
         return url_for("commitments.detail", slug=slug, commitment_id=self.id)

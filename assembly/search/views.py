@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from assembly.core.labels import label
 from assembly.minutes.models import MinutesStatus
+from assembly.proposals.service import decision_follow_up
 from assembly.search import service
 from assembly.search.terms import QUERY_MAX
 
@@ -119,4 +120,8 @@ def index():
         since=since,
         until=until,
         next_page=next_page,
+        # A decision's minutes and the commitments it led to, under its result.
+        follow_up=decision_follow_up(
+            current_user, [h.id for h in results.hits if h.kind == "decision"] if results else []
+        ),
     )
