@@ -25,7 +25,7 @@ FILES = {
     "2023-05-12-asamblea.md": "# Asamblea ordinaria de mayo\n\nSe aprueba el balance 2022.\n",
     # Front matter with Spanish keys, a time and a place, in a subfolder.
     "2022/marzo.markdown": (
-        "---\ntítulo: \"Asamblea extraordinaria de marzo\"\nfecha: 2022-03-15\nhora: 18:30\n"
+        '---\ntítulo: "Asamblea extraordinaria de marzo"\nfecha: 2022-03-15\nhora: 18:30\n'
         "lugar: Galpón de la cooperativa\n---\n\n## Orden del día\n\n1. Compra de la plegadora\n"
     ),
     # Plain text in Latin-1, the date in its first lines, in Spanish.
