@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib.abc
 import re
+import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,43 @@ def test_rendering_fetches_nothing_from_the_network_or_the_disk():
         '<img src="http://127.0.0.1:9/logo.png"><p>Acta</p>'
     )
     assert document.startswith(b"%PDF-")
+
+
+_UNDER_GEVENT = """
+from gevent import monkey
+monkey.patch_all()
+import time, gevent
+from assembly.minutes.pdf import render_pdf
+ticks = []
+def room():  # stands for a live room, answering every 10 ms
+    while True:
+        gevent.sleep(0.01)
+        ticks.append(time.monotonic())
+gevent.spawn(room)
+gevent.sleep(0.05)
+paragraph = "Se pone a consideración la compra de la plegadora. " * 10
+html = "<title>Acta</title>" + "".join(f"<h2>Punto {i}</h2><p>{paragraph}</p>" for i in range(40))
+start = time.monotonic()
+document = render_pdf(html)
+end = time.monotonic()
+print(document[:5].decode(), sum(start < t < end for t in ticks), round(end - start, 2))
+"""
+
+
+@needs_pango
+def test_under_the_servers_gevent_rooms_keep_moving_while_a_pdf_renders():
+    """`assembly serve` runs on gevent: a render in the event loop would stop every room of
+    the process for as long as it takes."""
+    result = subprocess.run(
+        [sys.executable, "-c", _UNDER_GEVENT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    header, ticks, seconds = result.stdout.split()
+    assert header == "%PDF-"
+    # Blocked, the room would not have ticked once; here it ticks all along (every 10 ms,
+    # slowed by the shared interpreter).
+    assert int(ticks) >= min(5, float(seconds) * 20), result.stdout

@@ -60,14 +60,37 @@ def _offline_fetcher(weasyprint):
     return offline
 
 
+def _render(weasyprint, html: str) -> bytes:
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher(weasyprint))
+    return document.write_pdf()
+
+
+_pool = None
+
+
+def _off_the_event_loop(function, *args):
+    """Under gevent (`assembly serve`) a render, a second for long minutes, would stop every
+    room served by the process: it runs in a native thread instead, one render at a time, while
+    the greenlets go on between the thread's turns at the interpreter."""
+    global _pool
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return function(*args)
+    if not monkey.is_module_patched("socket"):
+        return function(*args)
+    if _pool is None:
+        from gevent.threadpool import ThreadPool
+
+        _pool = ThreadPool(1)
+    return _pool.apply(function, args)
+
+
 def render_pdf(html: str) -> bytes:
     """The page as a PDF document (its <title> becomes the PDF's title)."""
     weasyprint = _weasyprint()
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=None, url_fetcher=_offline_fetcher(weasyprint)
-        )
-        return document.write_pdf()
+        return _off_the_event_loop(_render, weasyprint, html)
     except OSError as error:  # a library found at import but failing when used
         log.warning("PDF export failed: %s", error)
         raise PdfUnavailable() from None
