@@ -155,15 +155,21 @@ def test_an_archive_comes_in_once_as_approved_sealed_minutes_of_closed_meetings(
     assert runner.invoke(args=["verify-minutes"]).exit_code == 0
 
 
-def test_the_same_files_for_another_organisation_are_its_own(
+def test_the_same_files_for_other_organisations_are_their_own(
     app, coop, runner, archive, make_org, make_user
 ):
     org, _people = coop
     other = make_org("Otra Cooperativa", members={make_user(): "admin"})
     (archive / "sin-fecha.md").unlink()
-    for slug in (org.slug, other.slug, org.slug):
+    network = make_org("Red de Cooperativas", kind="network", members={make_user(): "admin"})
+    for slug in (org.slug, other.slug, org.slug, network.slug):
         assert runner.invoke(args=["import-minutes", str(archive), "--org", slug]).exit_code == 0
-    assert counts(app) == (6, 6, 6)
+    assert counts(app) == (9, 9, 9)
+    with app.app_context():
+        kinds = db.session.scalars(
+            select(Meeting.kind).where(Meeting.organisation_id == network.id)
+        ).all()
+    assert kinds == [MeetingKind.PLENARY] * 3  # a network's meetings are its plenaries
 
 
 def test_one_import_per_file_and_organisation_is_a_rule_of_the_database(app, coop, runner, archive):
@@ -240,6 +246,8 @@ def test_an_unknown_organisation_or_folder_is_refused(app, coop, runner, archive
     [
         ("Reunión del 1° de setiembre de 2020", date(2020, 9, 1)),
         ("Buenos Aires, 12 de Mayo del 2023.", date(2023, 5, 12)),
+        ("1ro de abril 2024", date(2024, 4, 1)),
+        ("Martes 7 de julio, 2015", date(2015, 7, 7)),
         ("Fecha: 12/05/2023", date(2023, 5, 12)),  # day first, as written in Argentina
         ("2021-11-30 asamblea", date(2021, 11, 30)),
         ("el 31/02/2023 no existe; el 2 de marzo de 2023 sí", date(2023, 3, 2)),

@@ -71,7 +71,9 @@ _DATES = [
     (re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)"), (3, 2, 1)),  # day first
     (
         re.compile(
-            r"(?<!\w)(\d{1,2})\s*[º°]?\s+de\s+(" + "|".join(_MONTHS) + r")\s+(?:de|del)\s+(\d{4})",
+            r"(?<!\w)(\d{1,2})(?:\s*[º°]|ro|ero)?\s+de\s+("
+            + "|".join(_MONTHS)
+            + r")(?:\s+|\s*,\s*)(?:(?:de|del)\s+)?(\d{4})(?!\d)",
             re.IGNORECASE,
         ),
         (3, 2, 1),
