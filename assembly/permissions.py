@@ -81,6 +81,8 @@ _COMMITMENTS = frozenset({Action.MANAGE_COMMITMENTS})
 # Minutes (actas): the secretary keeps them, the facilitator and admins may correct the draft;
 # who approves them is named by the secretary or an admin (or a later meeting's poll approves).
 # Drafts are read only by those who may edit them; members read approved versions.
+# The live notes on each agenda item (room/notes.py) go into the draft, so the same people write
+# them (EDIT_MINUTES); everyone in the room (VIEW_MEETINGS) reads them as they are taken.
 _EDIT_MINUTES = frozenset({Action.EDIT_MINUTES})
 _MINUTES_APPROVERS = frozenset({Action.NAME_MINUTES_APPROVERS})
 

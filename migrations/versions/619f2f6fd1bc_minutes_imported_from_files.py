@@ -1,7 +1,7 @@
 """minutes imported from files
 
 Revision ID: 619f2f6fd1bc
-Revises: 5e4a1c7d9b20
+Revises: 8b3d5f1a2c47
 Create Date: 2026-11-30 21:36:19
 
 Historical minutes brought in by `assembly import-minutes`: the file they came from (unique per
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '619f2f6fd1bc'
-down_revision = '5e4a1c7d9b20'
+down_revision = '8b3d5f1a2c47'
 branch_labels = None
 depends_on = None
 
