@@ -30,6 +30,7 @@ from assembly.minutes import service
 from assembly.minutes.drafting import LOCALE
 from assembly.minutes.forms import ApproversForm, MinutesForm, PollApprovalForm
 from assembly.minutes.models import Minutes, MinutesStatus
+from assembly.minutes.pdf import render_pdf
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise_meeting, can_in_meeting, may_read_minutes
 from assembly.room.service import participants_query
@@ -272,18 +273,27 @@ def _filename(meeting: Meeting, version, extension: str) -> str:
     return f"acta-{meeting.organisation.slug}-{meeting.id}-v{version.number}.{extension}"
 
 
+def _export_page(meeting: Meeting, minutes: Minutes, version) -> str:
+    with force_locale(LOCALE):  # a Spanish document, whoever downloads it
+        return render_template(
+            "minutes/export.html", meeting=meeting, minutes=minutes, version=version
+        )
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.md")
 @login_required
 def export_markdown(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     _minutes_row, version = _exported(meeting)
-    return Response(
-        version.text,
-        mimetype="text/markdown",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "md")}"'
-        },
-    )
+    return _download(version.text, "text/markdown", _filename(meeting, version, "md"))
 
 
 @bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.html")
@@ -291,14 +301,16 @@ def export_markdown(slug: str, meeting_id: int):
 def export_html(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     minutes, version = _exported(meeting)
-    with force_locale(LOCALE):  # a Spanish document, whoever downloads it
-        html = render_template(
-            "minutes/export.html", meeting=meeting, minutes=minutes, version=version
-        )
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "html")}"'
-        },
+    return _download(
+        _export_page(meeting, minutes, version), "text/html", _filename(meeting, version, "html")
     )
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.pdf")
+@login_required
+def export_pdf(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    minutes, version = _exported(meeting)
+    # Without Pango on the server: PdfUnavailable, a 503 saying so (the error handler).
+    document = render_pdf(_export_page(meeting, minutes, version))
+    return _download(document, "application/pdf", _filename(meeting, version, "pdf"))
