@@ -267,6 +267,9 @@ def _register_blueprints(app: Flask) -> None:
     from assembly.minutes.views import bp as minutes_bp
 
     app.register_blueprint(minutes_bp)
+    from assembly.timeline.views import bp as timeline_bp
+
+    app.register_blueprint(timeline_bp)
     from assembly.search.service import listen
     from assembly.search.views import bp as search_bp
 

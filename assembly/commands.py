@@ -1,5 +1,5 @@
 """Commands of `assembly` (and `flask --app assembly`): serve, demo, create-organisation,
-reset-link, verify-minutes."""
+reset-link, verify-minutes, import-minutes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import os
+import pathlib
 import socket
 
 import click
@@ -218,7 +219,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--as", "email", required=True, help="Search as this person.")
     @click.option("--org", "slug", default=None, help="Only this organisation of theirs.")
     @click.option(
-        "--kind", default=None, help="meeting, item, topic, proposal, decision or commitment."
+        "--kind",
+        default=None,
+        help="meeting, item, topic, proposal, decision, commitment or minutes.",
     )
     @click.option("--limit", type=int, default=20, show_default=True)
     def search_command(query: str, email: str, slug: str | None, kind: str | None, limit: int):
@@ -309,3 +312,38 @@ def register_commands(app: Flask) -> None:
         if breaches:
             raise SystemExit(1)
         click.echo(f"Checked {checked} minutes: every approved version matches its hash chain.")
+
+    @app.cli.command("import-minutes")
+    @click.argument(
+        "directory", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path)
+    )
+    @click.option("--org", "slug", required=True, help="The organisation's short name (slug).")
+    def import_minutes(directory: pathlib.Path, slug: str) -> None:
+        """Bring past minutes (.md, .markdown, .txt files under DIRECTORY) into the archive of
+        an organisation as approved historical minutes, each with a closed meeting.
+
+        Idempotent: a file already imported is left alone; one changed since is reported.
+        Exits with status 1 if any file was skipped or changed.
+        """
+        from assembly.minutes.importing import Outcome, import_directory
+        from assembly.organisations.service import organisation_by_slug
+
+        upgrade_database()
+        organisation = organisation_by_slug(slug)
+        if organisation is None:
+            raise click.ClickException(f"No organisation is called {slug}.")
+        results = import_directory(organisation, directory)
+        db.session.commit()
+        for result in results:
+            if result.outcome == Outcome.IMPORTED:
+                click.echo(f"imported: {result.name} (meeting {result.meeting_id})")
+            elif result.failed:
+                click.echo(f"{result.outcome.upper()}: {result.name}: {result.message}", err=True)
+        count = {outcome: sum(r.outcome == outcome for r in results) for outcome in Outcome}
+        click.echo(
+            f"{organisation.name}: imported {count[Outcome.IMPORTED]}, "
+            f"already there {count[Outcome.ALREADY]}, changed {count[Outcome.CHANGED]}, "
+            f"skipped {count[Outcome.SKIPPED]}."
+        )
+        if any(result.failed for result in results):
+            raise SystemExit(1)

@@ -17,6 +17,7 @@ from assembly.extensions import db
 from assembly.organisations.models import (
     Delegate,
     Membership,
+    MinutesReaders,
     NetworkMembership,
     Organisation,
     Role,
@@ -81,6 +82,8 @@ _COMMITMENTS = frozenset({Action.MANAGE_COMMITMENTS})
 # Minutes (actas): the secretary keeps them, the facilitator and admins may correct the draft;
 # who approves them is named by the secretary or an admin (or a later meeting's poll approves).
 # Drafts are read only by those who may edit them; members read approved versions.
+# The live notes on each agenda item (room/notes.py) go into the draft, so the same people write
+# them (EDIT_MINUTES); everyone in the room (VIEW_MEETINGS) reads them as they are taken.
 _EDIT_MINUTES = frozenset({Action.EDIT_MINUTES})
 _MINUTES_APPROVERS = frozenset({Action.NAME_MINUTES_APPROVERS})
 
@@ -314,3 +317,40 @@ def authorise_recording_commitments(user, meeting) -> None:
     """In the room, commitments are recorded by those who keep the meeting's record: its
     facilitator and secretary (named for it, or by role) and admins, as attendance is."""
     authorise_meeting(user, Action.RECORD_ATTENDANCE, meeting)
+
+
+# --- minutes -----------------------------------------------------------------------------------
+
+
+def reads_minutes_through_member(user, network: Organisation) -> bool:
+    """A member of one of the network's member organisations, without standing in the network,
+    reads its approved minutes (and nothing else of it) when the network so decided."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not network.is_network or network.minutes_readers != MinutesReaders.MEMBER_ORGANISATIONS:
+        return False
+    query = (
+        select(Membership.id)
+        .join(NetworkMembership, NetworkMembership.member_id == Membership.organisation_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.left_at.is_(None),
+            NetworkMembership.network_id == network.id,
+            NetworkMembership.left_at.is_(None),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def may_read_minutes(user, minutes) -> bool:
+    """Whoever may see the meeting reads its minutes (which versions: minutes.service
+    `readable_versions`); a network's approved minutes are also read by the members of its
+    member organisations when the network opened them (`Organisation.minutes_readers`)."""
+    if minutes is None:
+        return False
+    if can_in_meeting(user, Action.VIEW_MEETINGS, minutes.meeting):
+        return True
+    return minutes.published is not None and reads_minutes_through_member(
+        user, minutes.meeting.organisation
+    )

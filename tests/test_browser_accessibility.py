@@ -41,6 +41,7 @@ NOT_PAGES = {
     # Downloads of a meeting's minutes (attachments, not pages of the app).
     "minutes.export_markdown",
     "minutes.export_html",
+    "minutes.export_pdf",
 }
 # Rules only someone without an account reaches (a logged-in visitor is sent elsewhere).
 ANONYMOUS_ONLY = {"organisations.invitation", "accounts.reset_password"}

@@ -14,17 +14,7 @@ from assembly.commitments.models import Commitment, CommitmentEvent, CommitmentS
 from assembly.extensions import db
 from assembly.meetings.models import Meeting
 from assembly.voting.models import Decision
-
-
-def ok(ack):
-    assert ack["ok"], ack
-    return ack
-
-
-def refused(ack, code):
-    assert ack["ok"] is False, ack
-    assert ack["error"]["code"] == code, ack
-    return ack["error"]
+from tests.acks import ok, refused
 
 
 def last(sock, name):

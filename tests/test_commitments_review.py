@@ -31,23 +31,13 @@ from assembly.meetings.models import (
 )
 from assembly.organisations.models import Organisation
 from assembly.room import service as room
+from tests.acks import ok, refused
 
 REVIEW = AgendaItemKind.COMMITMENTS_REVIEW
 
 
 def today():
     return commitments.today()
-
-
-def ok(ack):
-    assert ack["ok"], ack
-    return ack
-
-
-def refused(ack, code):
-    assert ack["ok"] is False, ack
-    assert ack["error"]["code"] == code, ack
-    return ack["error"]
 
 
 def make_commitment(app, org, owner, *, due_in=10, what="Pedir 3 presupuestos", meeting_id=None):

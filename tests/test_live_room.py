@@ -7,6 +7,7 @@ import pytest
 
 from assembly.extensions import db
 from assembly.meetings.models import Attendance, FloorRequest, Meeting, MeetingKind, Proxy
+from tests.acks import ok, refused
 
 
 def last(sock, name):
@@ -16,17 +17,6 @@ def last(sock, name):
         latest[event["name"]] = event["args"][0]
     assert name in latest, f"no {name} event received"
     return latest[name]
-
-
-def ok(ack):
-    assert ack["ok"], ack
-    return ack
-
-
-def refused(ack, code):
-    assert ack["ok"] is False, ack
-    assert ack["error"]["code"] == code, ack
-    return ack["error"]
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_the_spanish_search_configuration_downgrades_to_simple_and_back(database
                 assert "'assembly_es'::regconfig" in connection.scalar(text(expression))
                 assert connection.scalar(text(configs), {"schema": schema[1]}) == 1
                 assert _drift(connection) == []
-            downgrade(directory=directory, revision="5e4a1c7d9b20")
+            downgrade(directory=directory, revision="9c3e5f7a2b18-1")  # the one before
             with db.engine.connect() as connection:
                 before = connection.scalar(text(expression))
                 assert "assembly_es" not in before and "'simple'::regconfig, title_terms" in before

@@ -770,3 +770,45 @@ def test_closing_announces_meeting_closed_once_with_the_meeting(app, room):
     finally:
         meeting_closed.disconnect(listener)
     assert heard == [(meeting_ref.id, "closed", True)]
+
+
+def test_the_secretarys_live_notes_go_under_their_item_in_the_draft(
+    app, coop, make_meeting, socket_for
+):
+    org, people = coop
+    meeting_ref = make_meeting(
+        org,
+        items=(
+            {"title": "Balance 2026", "description": "Lo presenta tesorería."},
+            "Compra de chapa",
+            "Varios",
+        ),
+    )
+    fac, sec = socket_for(people["facilitator"]), socket_for(people["secretary"])
+    ok(fac.emit("join", {"meeting_id": meeting_ref.id}, callback=True))
+    ok(fac.emit("meeting_start", {"meeting_id": meeting_ref.id}, callback=True))
+    with app.app_context():
+        m = db.session.get(Meeting, meeting_ref.id)
+        balance, chapa, varios = (i.id for i in sorted(m.items, key=lambda i: i.position))
+    notes = {
+        balance: "Tesorería lee el balance.\n\n# Observaciones\n- Sin objeciones",
+        chapa: "Se piden **tres** presupuestos.",
+    }
+    for item_id, written in notes.items():
+        save = {"meeting_id": meeting_ref.id, "item_id": item_id, "text": written, "revision": 0}
+        ok(sec.emit("notes_save", save, callback=True))
+    ok(fac.emit("meeting_end", {"meeting_id": meeting_ref.id}, callback=True))
+    with app.app_context():
+        _minutes_row, draft = _minutes(app, meeting_ref.id)
+    balance_part = draft[draft.index("1. Balance 2026") : draft.index("2. Compra de chapa")]
+    expected = (
+        "Notas de la secretaría:\n\nTesorería lee el balance.\n\n"
+        "**Observaciones**\n- Sin objeciones"
+    )
+    assert balance_part.index("Lo presenta tesorería.") < balance_part.index(expected)
+    chapa_part = draft[draft.index("2. Compra de chapa") : draft.index("3. Varios")]
+    assert "Notas de la secretaría:\n\nSe piden **tres** presupuestos." in chapa_part
+    # An item without notes says nothing about them.
+    assert draft.count("Notas de la secretaría:") == 2
+    assert "Notas" not in draft[draft.index("3. Varios") :]
+    assert varios

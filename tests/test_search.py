@@ -555,7 +555,7 @@ def test_the_search_command_prints_one_json_object_per_result(app, two_coops, ru
             "title": "Votación de autoridades",
             "organisation": first.slug,
             "date": "2025-04-02",
-            "url": f"/o/{first.slug}/decisions#decision-{mine}",
+            "url": f"/o/{first.slug}/decisions?decision={mine}#decision-{mine}",
         }
     ]
     other = runner.invoke(args=["search", "votaciones", "--as", ana.email, "--org", second.slug])
@@ -576,7 +576,7 @@ def test_the_search_page_shows_results_with_snippets_and_links(app, coop, client
     page = client.get(
         "/search", query_string={"q": "votaciones", "kind": "decision", "from": "bad"}
     ).get_data(as_text=True)
-    assert f'href="/o/{org.slug}/decisions#decision-{decision_id}"' in page
+    assert f'href="/o/{org.slug}/decisions?decision={decision_id}#decision-{decision_id}"' in page
     assert "<mark>votación</mark>" in page
     spanish = client.get(
         "/search", query_string={"q": "votaciones"}, headers={"Accept-Language": "es"}

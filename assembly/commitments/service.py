@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from assembly.accounts.models import User
 from assembly.commitments.models import (
@@ -199,6 +200,27 @@ def commitments_from(**source) -> list[Commitment]:
     column = getattr(Commitment, name)
     query = select(Commitment).where(column == value).order_by(Commitment.id)
     return list(db.session.scalars(query))
+
+
+def commitments_of_decisions(decision_ids) -> dict[int, list[Commitment]]:
+    """The commitments each decision led to, with their owners, in two queries (for lists of
+    decisions: the decision log, search results)."""
+    ids = {i for i in decision_ids if i is not None}
+    if not ids:
+        return {}
+    found: dict[int, list[Commitment]] = {}
+    query = (
+        select(Commitment)
+        .where(Commitment.decision_id.in_(ids))
+        .options(
+            selectinload(Commitment.owners).selectinload(CommitmentOwner.user),
+            selectinload(Commitment.owners).selectinload(CommitmentOwner.owner_organisation),
+        )
+        .order_by(Commitment.created_at, Commitment.id)
+    )
+    for commitment in db.session.scalars(query):
+        found.setdefault(commitment.decision_id, []).append(commitment)
+    return found
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -13,8 +15,21 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 
 
+# Building a converter (loading its extensions) costs far more than converting a line: each
+# thread (each greenlet under gevent) keeps one and resets it between texts.
+_local = threading.local()
+
+
+def _converter() -> md.Markdown:
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        _local.converter = converter
+    return converter.reset()
+
+
 def render_markdown(text: str | None) -> Markup:
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    html = _converter().convert(text or "")
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

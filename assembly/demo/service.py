@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from sqlalchemy import select
 
@@ -84,8 +86,44 @@ def load_demo() -> list[User]:
     _load_process(by_key["rctps"], RCTPS_PROCESS)
     _load_plan(by_key, by_key["rmnc"], RMNC_PLAN)
     _load_plan(by_key, by_key["rcc"], RCC_AGREEMENTS)
+    _approve_past_minutes(by_key.values())
+    _import_archive(by_key)
     db.session.commit()
     return listed
+
+
+ARCHIVE = Path(__file__).parent / "archive"
+
+
+def _import_archive(by_key: dict) -> None:
+    """Years of minutes kept as files before the app, brought in as `assembly import-minutes`
+    does (idempotent: a file already imported is left alone)."""
+    from assembly.minutes.importing import import_directory
+
+    for folder in sorted(ARCHIVE.iterdir()):
+        if folder.is_dir() and folder.name in by_key:
+            import_directory(by_key[folder.name], folder)
+
+
+def _approve_past_minutes(organisations) -> None:
+    """The meetings the demo holds in the past have their minutes drafted and approved by their
+    secretary, so partners have minutes to read and find."""
+    from assembly.meetings.models import Meeting, MeetingStatus
+    from assembly.minutes import service as minutes_service
+
+    ids = [organisation.id for organisation in organisations]
+    db.session.flush()
+    held = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.organisation_id.in_(ids), Meeting.status == MeetingStatus.CLOSED)
+        .order_by(Meeting.id)
+    )
+    for meeting in list(held):
+        if minutes_service.minutes_of(meeting) is not None or meeting.secretary is None:
+            continue
+        minutes = minutes_service.draft_minutes(meeting)
+        minutes_service.set_approvers(minutes, [meeting.secretary_id])
+        minutes_service.approve(minutes, meeting.secretary)
 
 
 def _load_process(organisation: Organisation, spec: dict) -> None:

@@ -205,6 +205,14 @@ class AgendaItem(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     timer_started_at: Mapped[datetime | None] = mapped_column(DateTime)
     timer_elapsed: Mapped[float] = mapped_column(Float, default=0.0)
+    # The secretary's notes, taken live in the room (room/notes.py); the minutes draft uses them.
+    # The revision refuses a save based on text someone else has replaced meanwhile.
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    notes_revision: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    notes_saved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    notes_saved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
     parent: Mapped[AgendaItem | None] = relationship(remote_side=[id], back_populates="children")
@@ -213,6 +221,7 @@ class AgendaItem(db.Model):
     )
     presenter: Mapped[User | None] = relationship(foreign_keys=[presenter_id])
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    notes_saved_by: Mapped[User | None] = relationship(foreign_keys=[notes_saved_by_id])
 
     def elapsed_seconds(self, now: datetime) -> float:
         running = (now - self.timer_started_at).total_seconds() if self.timer_started_at else 0.0

@@ -87,6 +87,18 @@ def _indent(text: str, prefix: str = "  ") -> str:
     return ("\n" + prefix).join(line for line in lines if line)
 
 
+def _item_notes(text: str | None) -> str:
+    """An item's notes as paragraphs under its heading: their own headings, if any, become bold
+    lines, so they do not break the minutes' outline."""
+    lines = []
+    for line in (text or "").strip().splitlines():
+        if line.startswith("#"):
+            title = line.strip().strip("#").strip()
+            line = f"**{title}**" if title else ""
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip()
+
+
 class _Draft:
     def __init__(self, meeting: Meeting) -> None:
         self.meeting = meeting
@@ -229,6 +241,9 @@ class _Draft:
         out = [f"{'#' * level} {number}. {item.title}", ""]
         if item.description.strip():
             out += [item.description.strip(), ""]
+        notes = _item_notes(item.notes)
+        if notes:  # taken live in the room (room/notes.py), for the secretary to edit here
+            out += ["Notas de la secretaría:", "", notes, ""]
         if item.kind == AgendaItemKind.COMMITMENTS_REVIEW:
             out += ["Se revisa el estado de los compromisos asumidos.", ""]
         topics = self.topics.get(item.id, [])

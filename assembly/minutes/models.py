@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assembly.accounts.models import User
@@ -29,10 +29,20 @@ class MinutesStatus(StrEnum):
 class ApprovalRoute(StrEnum):
     APPROVERS = "approvers"  # every designated approver approved it
     POLL = "poll"  # a poll adopted at a later meeting approved it
+    IMPORTED = "imported"  # historical minutes, approved before they came in (import-minutes)
 
 
 class Minutes(db.Model):
     __tablename__ = "minutes"
+    # One import per organisation and file: running `assembly import-minutes` again adds nothing.
+    __table_args__ = (
+        Index(
+            "ix_minutes_organisation_id_imported_from",
+            "organisation_id",
+            "imported_from",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
@@ -45,6 +55,10 @@ class Minutes(db.Model):
         enum_column(MinutesStatus, 10), default=MinutesStatus.DRAFT
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Historical minutes brought in from a file: its name within the imported folder, and the
+    # sha256 of its bytes then (a file changed since is reported, not imported twice).
+    imported_from: Mapped[str | None] = mapped_column(String(500))
+    imported_sha256: Mapped[str | None] = mapped_column(String(64))
 
     meeting: Mapped[Meeting] = relationship()
     versions: Mapped[list[MinutesVersion]] = relationship(

@@ -106,6 +106,35 @@ def readable_versions(user, minutes: Minutes) -> list[MinutesVersion]:
     return minutes.approved_versions
 
 
+def readable_minutes(user, meetings) -> set[int]:
+    """Of these meetings, those whose minutes the person may open (the ids): staff any closed
+    meeting's (the draft is written when first opened), approvers those they approve, everyone
+    else with standing those with an approved version. A few queries, whatever the number."""
+    meetings = [m for m in meetings if m is not None]
+    if not meetings or user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    readable = {m.id for m in meetings if m.status == MeetingStatus.CLOSED and may_edit(user, m)}
+    others = [m for m in meetings if m.id not in readable and standing(user, m.organisation)]
+    if not others:
+        return readable
+    ids = [m.id for m in others]
+    readable.update(
+        db.session.scalars(
+            select(Minutes.meeting_id)
+            .join(MinutesVersion, MinutesVersion.minutes_id == Minutes.id)
+            .where(Minutes.meeting_id.in_(ids), MinutesVersion.approved_at.is_not(None))
+        )
+    )
+    readable.update(
+        db.session.scalars(
+            select(Minutes.meeting_id)
+            .join(MinutesApprover, MinutesApprover.minutes_id == Minutes.id)
+            .where(Minutes.meeting_id.in_(ids), MinutesApprover.user_id == user.id)
+        )
+    )
+    return readable
+
+
 # --- editing -----------------------------------------------------------------------------------
 
 
@@ -290,6 +319,12 @@ def approve_by_poll(minutes: Minutes, poll_id) -> None:
     if (poll.result or {}).get("outcome") != "adopted":
         raise _error("poll_not_adopted", lazy_gettext("That poll did not adopt its motion."))
     _seal(minutes, minutes.latest, ApprovalRoute.POLL, poll)
+
+
+def approve_imported(minutes: Minutes) -> None:
+    """Historical minutes brought in from a file were approved before they came: their one
+    version is sealed into the chain as imported (see importing.py)."""
+    _seal(minutes, minutes.latest, ApprovalRoute.IMPORTED)
 
 
 def sha256(text: str) -> str:

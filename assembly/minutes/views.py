@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,8 +30,9 @@ from assembly.minutes import service
 from assembly.minutes.drafting import LOCALE
 from assembly.minutes.forms import ApproversForm, MinutesForm, PollApprovalForm
 from assembly.minutes.models import Minutes, MinutesStatus
+from assembly.minutes.pdf import render_pdf
 from assembly.organisations.service import organisation_by_slug
-from assembly.permissions import Action, authorise_meeting
+from assembly.permissions import Action, authorise_meeting, can_in_meeting, may_read_minutes
 from assembly.room.service import participants_query
 
 bp = Blueprint("minutes", __name__)
@@ -30,6 +41,12 @@ bp = Blueprint("minutes", __name__)
 def _meeting(slug: str, meeting_id: int, action: Action = Action.VIEW_MEETINGS) -> Meeting:
     organisation = organisation_by_slug(slug)
     meeting = meeting_in(organisation, meeting_id) if organisation else None
+    if action == Action.VIEW_MEETINGS and meeting is not None:
+        # A member of a network's member organisation may read its approved minutes (only);
+        # `g.minutes_only` keeps the pages from linking to the rest of the network.
+        g.minutes_only = not can_in_meeting(current_user, action, meeting)
+        if g.minutes_only and may_read_minutes(current_user, service.minutes_of(meeting)):
+            return meeting
     authorise_meeting(current_user, action, meeting)
     return meeting
 
@@ -256,18 +273,27 @@ def _filename(meeting: Meeting, version, extension: str) -> str:
     return f"acta-{meeting.organisation.slug}-{meeting.id}-v{version.number}.{extension}"
 
 
+def _export_page(meeting: Meeting, minutes: Minutes, version) -> str:
+    with force_locale(LOCALE):  # a Spanish document, whoever downloads it
+        return render_template(
+            "minutes/export.html", meeting=meeting, minutes=minutes, version=version
+        )
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.md")
 @login_required
 def export_markdown(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     _minutes_row, version = _exported(meeting)
-    return Response(
-        version.text,
-        mimetype="text/markdown",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "md")}"'
-        },
-    )
+    return _download(version.text, "text/markdown", _filename(meeting, version, "md"))
 
 
 @bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.html")
@@ -275,14 +301,16 @@ def export_markdown(slug: str, meeting_id: int):
 def export_html(slug: str, meeting_id: int):
     meeting = _meeting(slug, meeting_id)
     minutes, version = _exported(meeting)
-    with force_locale(LOCALE):  # a Spanish document, whoever downloads it
-        html = render_template(
-            "minutes/export.html", meeting=meeting, minutes=minutes, version=version
-        )
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(meeting, version, "html")}"'
-        },
+    return _download(
+        _export_page(meeting, minutes, version), "text/html", _filename(meeting, version, "html")
     )
+
+
+@bp.get("/o/<slug>/meetings/<int:meeting_id>/minutes/export.pdf")
+@login_required
+def export_pdf(slug: str, meeting_id: int):
+    meeting = _meeting(slug, meeting_id)
+    minutes, version = _exported(meeting)
+    # Without Pango on the server: PdfUnavailable, a 503 saying so (the error handler).
+    document = render_pdf(_export_page(meeting, minutes, version))
+    return _download(document, "application/pdf", _filename(meeting, version, "pdf"))

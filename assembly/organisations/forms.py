@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from assembly.accounts.models import EMAIL_MAX
 from assembly.core.forms import strip
 from assembly.core.labels import choices
-from assembly.organisations.models import OrganisationKind, Role
+from assembly.organisations.models import MinutesReaders, OrganisationKind, Role
 from assembly.organisations.service import PROXIES_MAX, PROXIES_MIN, QUORUM_MAX, QUORUM_MIN
 
 NAME_MAX = 160
@@ -47,6 +47,21 @@ class OrganisationEditForm(FlaskForm):
                 max=PROXIES_MAX,
                 message=_l("Enter a whole number between %(min)s and %(max)s."),
             )
+        ],
+    )
+
+    # Networks only (the view drops it for other organisations).
+    minutes_readers = SelectField(
+        _l("Who reads the network's approved minutes"),
+        choices=[
+            (
+                MinutesReaders.DELEGATES.value,
+                _l("The network's members and the delegates of its member organisations"),
+            ),
+            (
+                MinutesReaders.MEMBER_ORGANISATIONS.value,
+                _l("Also every member of its member organisations"),
+            ),
         ],
     )
 

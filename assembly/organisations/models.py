@@ -42,6 +42,13 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class MinutesReaders(StrEnum):
+    """Who reads a network's approved minutes besides those with standing in it."""
+
+    DELEGATES = "delegates"  # its members and the delegates of its member organisations
+    MEMBER_ORGANISATIONS = "member_organisations"  # also every member of its member organisations
+
+
 class Organisation(db.Model):
     __tablename__ = "organisation"
 
@@ -53,6 +60,12 @@ class Organisation(db.Model):
     # The organisation's rules for its meetings.
     quorum_percent: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     max_proxies: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A network's decision on who reads its approved minutes (permissions.may_read_minutes).
+    minutes_readers: Mapped[MinutesReaders] = mapped_column(
+        enum_column(MinutesReaders, 20),
+        default=MinutesReaders.DELEGATES,
+        server_default=MinutesReaders.DELEGATES.value,
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     @property

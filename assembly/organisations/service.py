@@ -26,6 +26,7 @@ from assembly.organisations.models import (
     Membership,
     MembershipEvent,
     MembershipEventKind,
+    MinutesReaders,
     NetworkMembership,
     Organisation,
     OrganisationKind,
@@ -187,8 +188,10 @@ def update_organisation(
     description: str,
     quorum_percent: int | None = None,
     max_proxies: int | None = None,
+    minutes_readers: str | None = None,
 ) -> None:
-    """Name, description and, if given, the meeting rules (quorum and proxies per member)."""
+    """Name, description and, if given, the meeting rules (quorum and proxies per member) and,
+    for a network, who reads its approved minutes."""
     if quorum_percent is not None and not QUORUM_MIN <= quorum_percent <= QUORUM_MAX:
         raise InvalidMeetingRules()
     if max_proxies is not None and not PROXIES_MIN <= max_proxies <= PROXIES_MAX:
@@ -199,6 +202,8 @@ def update_organisation(
         organisation.quorum_percent = quorum_percent
     if max_proxies is not None:
         organisation.max_proxies = max_proxies
+    if minutes_readers is not None and organisation.is_network:
+        organisation.minutes_readers = MinutesReaders(minutes_readers)
 
 
 # --- memberships -----------------------------------------------------------------------------

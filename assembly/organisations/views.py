@@ -102,6 +102,8 @@ def _administered_choices(network: Organisation) -> list[tuple[str, str]]:
 def edit(slug: str):
     organisation = _organisation(slug, Action.EDIT)
     form = OrganisationEditForm(obj=organisation)
+    if not organisation.is_network:
+        del form.minutes_readers
     if form.validate_on_submit():
         service.update_organisation(
             organisation,
@@ -109,6 +111,7 @@ def edit(slug: str):
             description=form.description.data or "",
             quorum_percent=form.quorum_percent.data,
             max_proxies=form.max_proxies.data,
+            minutes_readers=form.minutes_readers.data if organisation.is_network else None,
         )
         db.session.commit()
         flash(_("Saved."), "success")

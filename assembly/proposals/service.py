@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
 from difflib import SequenceMatcher
 
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, extract, func, select
 
 from assembly.accounts.models import User
 from assembly.core.clock import utcnow
@@ -931,6 +933,124 @@ def decisions(organisation: Organisation, query: str = "") -> list[Decision]:
     if not needle:
         return found
     return [d for d in found if needle in _fold(d.title) or needle in _fold(d.text)]
+
+
+LOG_PAGE = 25  # decisions per page of the decision log
+
+
+@dataclass
+class DecisionLog:
+    decisions: list[Decision]
+    total: int
+    page: int
+    pages: int
+    year: int | None
+    years: list[int]
+
+
+def decision_years(organisation: Organisation) -> list[int]:
+    """The years the organisation decided something in, newest first."""
+    year = extract("year", Decision.decided_at)
+    query = select(year).where(Decision.organisation_id == organisation.id).distinct()
+    return sorted({int(y) for y in db.session.scalars(query) if y is not None}, reverse=True)
+
+
+def _in_year(query, year: int | None):
+    if year is None:
+        return query
+    return query.where(
+        Decision.decided_at >= datetime(year, 1, 1), Decision.decided_at < datetime(year + 1, 1, 1)
+    )
+
+
+def decision_log(
+    organisation: Organisation,
+    *,
+    query: str = "",
+    year: int | None = None,
+    page: int = 1,
+    focus: int | None = None,
+) -> DecisionLog:
+    """One page of the decision log: every decision, newest first, optionally of one year or
+    containing some words. `focus` (a decision's id) opens the year and page it is on, so a
+    link to one decision finds it however long the log is."""
+    years = decision_years(organisation)
+    newest_first = (Decision.decided_at.desc(), Decision.id.desc())
+    base = select(Decision).where(Decision.organisation_id == organisation.id)
+    if focus is not None and not query and _id_ok(focus):
+        target = db.session.get(Decision, focus)
+        if target is not None and target.organisation_id == organisation.id:
+            year = target.decided_at.year
+            newer = db.session.scalar(
+                _in_year(
+                    select(func.count(Decision.id)).where(
+                        Decision.organisation_id == organisation.id
+                    ),
+                    year,
+                ).where(
+                    (Decision.decided_at > target.decided_at)
+                    | ((Decision.decided_at == target.decided_at) & (Decision.id > target.id))
+                )
+            )
+            page = newer // LOG_PAGE + 1
+    if year is not None and year not in years:
+        year = None
+    base = _in_year(base, year)
+    page = max(1, page)
+    needle = _fold(query.strip()[:QUERY_MAX]) if query else ""
+    if needle:
+        # Folding accents needs Python; an organisation's decisions are hundreds, not millions.
+        matching = [
+            d
+            for d in db.session.scalars(base.order_by(*newest_first))
+            if needle in _fold(d.title) or needle in _fold(d.text)
+        ]
+        total = len(matching)
+        pages = max(1, -(-total // LOG_PAGE))
+        page = min(page, pages)
+        shown = matching[(page - 1) * LOG_PAGE : page * LOG_PAGE]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        pages = max(1, -(-total // LOG_PAGE))
+        page = min(page, pages)
+        shown = list(
+            db.session.scalars(
+                base.order_by(*newest_first).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE)
+            )
+        )
+    return DecisionLog(shown, total, page, pages, year, years)
+
+
+@dataclass
+class FollowUp:
+    """What became of a decision, for a list of decisions elsewhere (search results)."""
+
+    meeting: Meeting | None
+    minutes_readable: bool
+    commitments: list
+
+
+def decision_follow_up(user, decision_ids) -> dict[int, FollowUp]:
+    """Each decision's meeting, whether the person may open its minutes, and the commitments
+    it led to: a few queries for the lot. Callers pass decisions the person may read."""
+    from assembly.commitments.service import commitments_of_decisions
+    from assembly.minutes.service import readable_minutes
+
+    ids = {i for i in decision_ids if i is not None}
+    if not ids:
+        return {}
+    decisions = list(db.session.scalars(select(Decision).where(Decision.id.in_(ids))))
+    meetings = meetings_by_id(d.meeting_id for d in decisions)
+    readable = readable_minutes(user, meetings.values())
+    commitments = commitments_of_decisions(ids)
+    return {
+        d.id: FollowUp(
+            meetings.get(d.meeting_id),
+            d.meeting_id in readable,
+            commitments.get(d.id, []),
+        )
+        for d in decisions
+    }
 
 
 def decision_explanations(decisions: list[Decision]) -> dict[int, str]:

@@ -9,11 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from assembly.commitments.service import commitments_of_decisions
+from assembly.commitments.service import today as commitments_today
 from assembly.core.actions import carry_out, organisation_for, refuse, require_confirmation
 from assembly.core.errors import DomainError
 from assembly.core.forms import ConfirmForm
 from assembly.extensions import db
 from assembly.meetings.models import AgendaItem, Meeting, MeetingStatus
+from assembly.minutes.service import readable_minutes
 from assembly.organisations.models import Organisation
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import (
@@ -576,20 +579,48 @@ def tally_summary(tally) -> dict:
     }
 
 
+def _number(value: str | None, low: int, high: int) -> int | None:
+    """A page, year or id from the address; anything else is no value, not an error."""
+    value = (value or "").strip()
+    if not value.isdigit() or len(value) > 12:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
 @bp.get("/o/<slug>/decisions")
 @login_required
 def decisions(slug: str):
+    """The decision log: every decision, newest first, with its meeting and minutes, and the
+    commitments it led to with their follow-up."""
     organisation = _organisation(slug)
     query = (request.args.get("q") or "").strip()[: service.QUERY_MAX]
-    found = service.decisions(organisation, query)
+    log = service.decision_log(
+        organisation,
+        query=query,
+        year=_number(request.args.get("year"), 1900, 2999),
+        page=_number(request.args.get("page"), 1, 10**6) or 1,
+        focus=_number(request.args.get("decision"), 1, 2**63 - 1),
+    )
+    found = log.decisions
     meetings = service.meetings_by_id(d.meeting_id for d in found)
+    arguments = {"q": query} if query else {}
+    if log.year:
+        arguments["year"] = log.year
     return render_template(
         "proposals/decisions.html",
         organisation=organisation,
+        log=log,
         decisions=found,
         explanations=service.decision_explanations(found),
         query=query,
         meetings=meetings,
+        minutes_readable=readable_minutes(current_user, meetings.values()),
+        commitments=commitments_of_decisions(d.id for d in found),
+        today=commitments_today(),
+        page_url=lambda number: url_for(
+            "proposals.decisions", slug=organisation.slug, **arguments, page=number
+        ),
         tally_summary=tally_summary,
         visible_proposals={
             d.proposal_id

@@ -17,10 +17,10 @@ from assembly.core.clock import utcnow
 from assembly.core.errors import DomainError
 from assembly.extensions import db, socketio
 from assembly.live.broadcast import person_room, room, staff_room
-from assembly.live.events import choice_field, int_field, live_event
+from assembly.live.events import BadPayload, choice_field, int_field, live_event, text_field
 from assembly.meetings.models import CheckInMethod, FloorKind, Meeting, MeetingKind
 from assembly.permissions import Action, authorise_meeting, can_in_meeting
-from assembly.room import service
+from assembly.room import notes, service
 
 
 def _meeting(payload: dict, action: Action) -> Meeting:
@@ -243,3 +243,26 @@ def floor_end(payload: dict):
     meeting = _meeting(payload, Action.RUN_MEETINGS)
     service.end_speech(meeting)
     return _changed(meeting)
+
+
+@live_event("notes_save")
+def notes_save(payload: dict):
+    """The secretary saves an agenda item's notes, from the revision their text started at."""
+    meeting = _meeting(payload, Action.EDIT_MINUTES)
+    base = payload.get("revision")
+    if isinstance(base, bool) or not isinstance(base, int) or not 0 <= base < 2**31:
+        raise BadPayload(
+            lazy_gettext("The request is missing a valid %(field)s.", field="revision")
+        )
+    # Past the limit, the service says so plainly; far past it, the request is not notes at all.
+    text = text_field(payload, "text", 4 * notes.NOTES_MAX, required=True)
+    item, already = notes.save_notes(
+        meeting,
+        int_field(payload, "item_id"),
+        text,
+        base_revision=base,
+        by=db.session.get(User, current_user.id),
+    )
+    revision = item.notes_revision
+    answer = _unchanged(meeting) if already else _changed(meeting)
+    return {**answer, "revision": revision}

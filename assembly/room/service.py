@@ -652,7 +652,14 @@ def room_state(meeting: Meeting) -> dict:
         "polls": _polls(meeting),
         "commitments": _commitments(meeting, items),
         "commitments_review": _commitments_review(meeting),
+        "notes": _notes(meeting),
     }
+
+
+def _notes(meeting: Meeting) -> dict | None:
+    from assembly.room.notes import notes_state
+
+    return notes_state(meeting)
 
 
 def _commitments_review(meeting: Meeting) -> dict | None:

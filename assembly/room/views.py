@@ -14,6 +14,7 @@ from assembly.meetings.models import Meeting
 from assembly.organisations.service import organisation_by_slug
 from assembly.permissions import Action, authorise, authorise_meeting, can_in_meeting
 from assembly.room import service
+from assembly.room.notes import NOTES_MAX
 from assembly.room.participation import meeting_figures, organisation_trend
 from assembly.room.wording import quorum_text, room_js_plurals
 
@@ -44,6 +45,9 @@ def room(slug: str, meeting_id: int):
         # Who may answer for a commitment recorded here (the same rule as recording them).
         commitment_owners=owner_options(meeting.organisation) if can_record else [],
         can_group=can_in_meeting(current_user, Action.GROUP_CARDS, meeting),
+        # The live notes go into the minutes draft: those who edit the minutes write them.
+        can_write_notes=can_in_meeting(current_user, Action.EDIT_MINUTES, meeting),
+        notes_max=NOTES_MAX,
         # Only what can be done is offered: a network's meetings have no proxies.
         proxies=not service.by_organisations(meeting),
     )

@@ -53,7 +53,8 @@ class SearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     happened_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20), default="")
-    # Who may read it, as tokens the engine filters by (see service.scope_tokens) and the kind.
+    # Who may read it, as tokens the engine filters by (see service.scope_tokens), and its kind,
+    # status and people as tokens the filters narrow by.
     scope: Mapped[str] = mapped_column(String(200))
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")

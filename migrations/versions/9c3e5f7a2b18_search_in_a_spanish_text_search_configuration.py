@@ -1,7 +1,7 @@
 """search on PostgreSQL in a Spanish text search configuration with unaccent
 
 Revision ID: 9c3e5f7a2b18
-Revises: 5e4a1c7d9b20
+Revises: 619f2f6fd1bc
 Create Date: 2026-11-30 21:50:00
 
 PostgreSQL only (SQLite keeps FTS5: nothing to do). `assembly_es` is a copy of PostgreSQL's
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 
 revision = '9c3e5f7a2b18'
-down_revision = '5e4a1c7d9b20'
+down_revision = '619f2f6fd1bc'
 branch_labels = None
 depends_on = None
 
