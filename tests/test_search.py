@@ -86,6 +86,9 @@ def _proposal(org, title, body="", status=ProposalStatus.SUBMITTED, by=None):
         ("Una tarea para la comisión", "tareas"),
         ("Compañeras de la panadería", "companeras"),
         ("Quarterly meetings with the suppliers", "meeting"),
+        ("The workers approved the budgets", "budget"),
+        ("The workers approved the budgets", "approve"),
+        ("Minutes of the cooperative's assembly", "cooperatives"),
         ("Informe 2024 de la Ley 20337", "20337"),
     ],
 )
