@@ -23,9 +23,10 @@ from assembly.voting.models import Decision
 from assembly.workshops.models import Topic
 
 
-def _search(app, person, text, **filters):
+def _search(app, reader, text, /, **filters):
+    """A search as `reader`; `filters` as service.search takes them (person= among them)."""
     with app.app_context(), app.test_request_context():
-        user = db.session.get(User, person.id)
+        user = db.session.get(User, reader.id)
         if "organisation" in filters:
             filters["organisation"] = db.session.get(Organisation, filters["organisation"].id)
         results = service.search(user, text, **filters)

@@ -21,24 +21,10 @@ from assembly.proposals.models import ProposalAuthor, ProposalStatus
 from assembly.search import service
 from assembly.search.models import SearchDocument
 from tests import test_search
-from tests.test_search import _add, _decision, _proposal
+from tests.test_search import _add, _decision, _proposal, _search
 from tests.test_voting_ui import client_for, text_of
 
 two_coops = test_search.two_coops
-
-
-def _search(app, reader, text, /, **filters):
-    """As tests.test_search._search, with a `person` filter."""
-    with app.app_context(), app.test_request_context():
-        user = db.session.get(User, reader.id)
-        results = service.search(user, text, **filters)
-        return {
-            "total": results.total,
-            "hits": [(h.kind, h.id) for h in results.hits],
-            "titles": [h.title for h in results.hits],
-            "snippets": [str(h.snippet) for h in results.hits],
-            "urls": [h.url() for h in results.hits],
-        }
 
 
 def _closed_meeting(app, make_meeting, org, **fields):
