@@ -197,6 +197,24 @@ def register_commands(app: Flask) -> None:
 
         main(cards, runs)
 
+    @bench.command("minutes")
+    @click.option("--members", type=int, default=300, show_default=True)
+    @click.option("--items", type=int, default=30, show_default=True)
+    @click.option("--polls", type=int, default=20, show_default=True)
+    @click.option("--runs", type=int, default=7, show_default=True)
+    @click.option(
+        "--database-url", default=None, help="PostgreSQL URL (a throwaway schema is used)."
+    )
+    @click.option("--show-draft", is_flag=True, help="Include the drafted minutes in the JSON.")
+    def bench_minutes(
+        members: int, items: int, polls: int, runs: int, database_url: str | None, show_draft: bool
+    ):
+        """Drafting the minutes of a big assembly when it closes (target: under 2 s); prints
+        one JSON object."""
+        from assembly.bench.minutes import main
+
+        main(members, items, polls, runs, database_url, show_draft)
+
     @bench.command("search")
     @click.option("--documents", type=int, default=100_000, show_default=True)
     @click.option("--organisations", type=int, default=50, show_default=True)

@@ -14,10 +14,12 @@ from collections import defaultdict
 from datetime import datetime
 
 from flask_babel import force_locale, format_date, format_datetime, format_decimal
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from assembly.accounts.models import User
 from assembly.commitments.forms import STATUS_LABELS
+from assembly.commitments.models import Commitment, CommitmentOwner, CommitmentReview
 from assembly.commitments.review import review_item, review_record
 from assembly.commitments.service import commitments_from
 from assembly.core.labels import label
@@ -115,6 +117,32 @@ class _Draft:
         ):
             self.topics[topic.agenda_item_id].append(topic)
         self.commitments = commitments_from(meeting_id=meeting.id)
+        self._loaded = self._preload()
+
+    def _preload(self) -> list:
+        """What the parts below would otherwise read row by row (one query per poll's options,
+        per commitment's owners and per owner), in three queries. Kept referenced so the
+        session's identity map holds on to them while drafting."""
+        polls = db.session.scalars(
+            select(Poll)
+            .where(Poll.id.in_([p.id for p in self.polls] or [0]))
+            .options(selectinload(Poll.options))
+        ).all()
+        reviewed = (
+            select(CommitmentReview.commitment_id)
+            .join(AgendaItem, AgendaItem.id == CommitmentReview.agenda_item_id)
+            .where(AgendaItem.meeting_id == self.meeting.id)
+        )
+        commitments = db.session.scalars(
+            select(Commitment)
+            .where(or_(Commitment.meeting_id == self.meeting.id, Commitment.id.in_(reviewed)))
+            .options(
+                selectinload(Commitment.owners).options(
+                    joinedload(CommitmentOwner.user), joinedload(CommitmentOwner.owner_organisation)
+                )
+            )
+        ).all()
+        return [*polls, *commitments]
 
     # --- the parts, in order ---------------------------------------------------------------
 
