@@ -207,3 +207,19 @@ class LiveClient:
             self.sio.reconnection = False
             with contextlib.suppress(Exception):
                 self.sio.eio.disconnect(abort=True)
+
+
+def bench_figures(database_url: str, name: str, *options: str, timeout: int = 300) -> dict:
+    """Run `assembly bench NAME OPTIONS` as an operator would and read its one JSON object;
+    on PostgreSQL it works in a throwaway schema of the test database."""
+    import json
+
+    command = [sys.executable, "-m", "assembly.cli", "bench", name, *options]
+    if database_url.startswith("postgresql"):
+        command += ["--database-url", database_url]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)

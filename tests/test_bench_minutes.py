@@ -3,12 +3,7 @@ minutes whose figures are those of the assembly it built (its timings are for th
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from tests.live import ROOT
+from tests.live import bench_figures
 
 FIELDS = {
     "members",
@@ -30,19 +25,13 @@ FIELDS = {
 
 
 def _bench(database_url: str, members: int, items: int, polls: int) -> dict:
-    command = [
-        *(sys.executable, "-m", "assembly.cli", "bench", "minutes", "--show-draft"),
+    return bench_figures(
+        database_url,
+        "minutes",
+        "--show-draft",
         *("--members", str(members), "--items", str(items), "--polls", str(polls)),
         *("--runs", "2"),
-    ]
-    if database_url.startswith("postgresql"):  # a throwaway schema of the test database
-        command += ["--database-url", database_url]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
 
 
 def test_the_minutes_benchmark_reports_every_figure_and_drafts_the_record_it_built(database_url):

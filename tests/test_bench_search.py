@@ -3,13 +3,8 @@ are for the README, not for a test)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 from assembly.bench.search import texts, vocabulary
-from tests.live import ROOT
+from tests.live import bench_figures
 
 FIELDS = {
     "documents",
@@ -22,18 +17,9 @@ FIELDS = {
 
 
 def test_the_search_benchmark_reports_every_figure(database_url):
-    command = [
-        *(sys.executable, "-m", "assembly.cli", "bench", "search"),
-        *("--documents", "400", "--organisations", "5", "--queries", "60"),
-    ]
-    if database_url.startswith("postgresql"):  # a throwaway schema of the test database
-        command += ["--database-url", database_url]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    figures = bench_figures(
+        database_url, "search", "--documents", "400", "--organisations", "5", "--queries", "60"
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = json.loads(done.stdout)
     assert set(figures) >= FIELDS, FIELDS - set(figures)
     assert figures["documents"] == 400 and figures["queries"] == 60
     assert figures["queries_with_results"] > 30  # the queries are about the texts

@@ -4,13 +4,10 @@ are for the README, not for a test)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.live import ROOT
+from tests.live import bench_figures
 
 pytestmark = pytest.mark.live
 
@@ -33,18 +30,12 @@ FIELDS = {
 
 
 def test_the_workshop_benchmark_reports_every_figure_and_loses_nothing(database_url):
-    command = [
-        *(sys.executable, "-m", "assembly.cli", "bench", "workshop"),
+    figures = bench_figures(
+        database_url,
+        "workshop",
         *("--members", "6", "--cards", "12", "--duration", "4", "--seed", "7"),
-    ]
-    if database_url.startswith("postgresql"):  # a throwaway schema of the test database
-        command += ["--database-url", database_url]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
+        timeout=180,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = json.loads(done.stdout)
     assert set(figures) >= FIELDS, FIELDS - set(figures)
     assert figures["members"] == 6 and figures["screens"] == 8
     assert figures["cards_sent"] == figures["cards_acked"] == figures["cards_stored"] == 12
