@@ -206,6 +206,37 @@ def coop(make_user, make_org):
     return org, people
 
 
+@dataclass(frozen=True)
+class NetworkOfOne:
+    network: Org
+    coop: Org
+    admin: Person  # the network's admin
+    delegate: Person  # a member of the co-op, its delegate to the network
+    partner: Person  # a member of the co-op, not a delegate
+
+
+@pytest.fixture
+def network_of_one(app, make_user, make_org):
+    """A network with its admin, and one member co-op with its delegate and a partner."""
+    from assembly.accounts.models import User
+    from assembly.organisations.models import Organisation
+    from assembly.organisations.service import add_to_network, name_delegate
+
+    admin = make_user("Red Admin", "admin@red.example")
+    delegate = make_user("Delegada Coop", "delegada@coop.example")
+    partner = make_user("Socia Coop", "socia@coop.example")
+    network = make_org("Red de Cooperativas", kind="network", members={admin: "admin"})
+    coop = make_org("Cooperativa Uno", members={delegate: "member", partner: "member"})
+    with app.app_context():
+        link = add_to_network(
+            db.session.get(Organisation, network.id), db.session.get(Organisation, coop.id)
+        )
+        db.session.flush()
+        name_delegate(link, db.session.get(User, delegate.id))
+        db.session.commit()
+    return NetworkOfOne(network, coop, admin, delegate, partner)
+
+
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback (aiosmtpd): yields its port and what it received."""

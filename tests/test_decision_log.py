@@ -271,22 +271,10 @@ def test_the_log_is_not_an_n_plus_one(app, coop, make_meeting):
 
 
 def test_a_networks_log_is_read_by_its_delegates_and_no_one_outside(
-    app, make_user, make_org, make_meeting
+    app, network_of_one, make_meeting
 ):
-    from assembly.organisations.service import add_to_network, name_delegate
-
-    admin = make_user("Red Admin", "admin@red.example")
-    delegate = make_user("Delegada Coop", "delegada@coop.example")
-    partner = make_user("Socia Coop", "socia@coop.example")
-    network = make_org("Red de Cooperativas", kind="network", members={admin: "admin"})
-    member_coop = make_org("Cooperativa Uno", members={delegate: "member", partner: "member"})
-    with app.app_context():
-        link = add_to_network(
-            db.session.get(Organisation, network.id), db.session.get(Organisation, member_coop.id)
-        )
-        db.session.flush()
-        name_delegate(link, db.session.get(User, delegate.id))
-        db.session.commit()
+    network, member_coop = network_of_one.network, network_of_one.coop
+    admin, delegate, partner = network_of_one.admin, network_of_one.delegate, network_of_one.partner
     plenary = _held(app, make_meeting, network, "Plenario de la red", timedelta(days=400))
     approve_minutes(app, plenary, "# Acta del plenario\n\nSe acuerda.", admin)
     decision = _decision(

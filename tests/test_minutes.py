@@ -651,23 +651,10 @@ def test_compare_escapes_what_was_written(app, coop, make_meeting):
 
 
 def test_a_network_plenarys_minutes_are_read_by_its_delegates_and_not_by_member_coops(
-    app, make_user, make_org, make_meeting
+    app, network_of_one, make_meeting
 ):
-    from assembly.accounts.models import User
-    from assembly.organisations.service import add_to_network, name_delegate
-
-    admin = make_user("Red Admin", "admin@red.example")
-    delegate = make_user("Delegada Coop", "delegada@coop.example")
-    partner = make_user("Socia Coop", "socia@coop.example")
-    network = make_org("Red de Cooperativas", kind="network", members={admin: "admin"})
-    coop = make_org("Cooperativa Uno", members={delegate: "member", partner: "member"})
-    with app.app_context():
-        link = add_to_network(
-            db.session.get(Organisation, network.id), db.session.get(Organisation, coop.id)
-        )
-        db.session.flush()
-        name_delegate(link, db.session.get(User, delegate.id))
-        db.session.commit()
+    network = network_of_one.network
+    admin, delegate, partner = network_of_one.admin, network_of_one.delegate, network_of_one.partner
     plenary = _closed(app, make_meeting, network, kind="network_plenary")
     network_admin = client_for(app, admin)
     network_admin.get(_url(plenary))

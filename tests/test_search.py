@@ -365,19 +365,12 @@ def test_drafts_are_found_only_by_who_may_see_them(app, coop, make_meeting):
     assert _search(app, people["member"], "galpon")["total"] == 2
 
 
-def test_a_networks_records_are_for_its_delegates(app, make_user, make_org):
-    from assembly.organisations.service import add_to_network, name_delegate
-
-    delegate, member = make_user("Delegada"), make_user("Socia")
-    network = make_org("Red de Cooperativas", kind="network")
-    coop = make_org("Cooperativa Este", members={delegate: "member", member: "member"})
-    with app.app_context():
-        link = add_to_network(
-            db.session.get(Organisation, network.id),
-            db.session.get(Organisation, coop.id),
-        )
-        name_delegate(link, db.session.get(User, delegate.id))
-        db.session.commit()
+def test_a_networks_records_are_for_its_delegates(app, network_of_one):
+    network, delegate, member = (
+        network_of_one.network,
+        network_of_one.delegate,
+        network_of_one.partner,
+    )
     [decision_id] = _add(app, _decision(network, "Compras conjuntas de harina"))
     assert _search(app, delegate, "harinas")["hits"] == [("decision", decision_id)]
     assert _search(app, member, "harinas")["total"] == 0

@@ -191,21 +191,11 @@ def test_minutes_of_two_organisations_that_share_words_stay_apart(
 
 
 @pytest.fixture
-def network(app, make_user, make_org):
-    """A network with an admin, a member co-op whose delegate and partner are its members."""
-    from assembly.organisations.service import add_to_network, name_delegate
-
-    admin, delegate, partner = make_user("Red Admin"), make_user("Delegada"), make_user("Socia")
-    net = make_org("Red de Cooperativas", kind="network", members={admin: "admin"})
-    coop = make_org("Cooperativa Este", members={delegate: "member", partner: "member"})
+def network(network_of_one, make_user, make_org):
+    """The network of one co-op, and a co-op outside it."""
     outsider_coop = make_org("Cooperativa Lejana", members={make_user("Lejana"): "member"})
-    with app.app_context():
-        link = add_to_network(
-            db.session.get(Organisation, net.id), db.session.get(Organisation, coop.id)
-        )
-        name_delegate(link, db.session.get(User, delegate.id))
-        db.session.commit()
-    return net, coop, outsider_coop, admin, delegate, partner
+    n = network_of_one
+    return n.network, n.coop, outsider_coop, n.admin, n.delegate, n.partner
 
 
 def _open_minutes(app, net, readers):
